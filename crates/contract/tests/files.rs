@@ -1,0 +1,211 @@
+//! Reading and writing contract files, good and bad rows, both formats.
+
+use std::path::Path;
+
+use crosscheck_contract::table::{self, Record};
+use crosscheck_contract::{FileError, LinkResult, Outcome, Subject, TaxReturn, Truth};
+
+const RETURNS: &str = "\
+return_id,tin,tax_year,given_name,middle_name,family_name,dob,street,unit,city,state,zip,employer_name,extra
+R1,123-45-6789,2023,José,M,García López,1980-02-29,12 N Main St,Apt 4,Springfield,IL,62701,ACME,x
+R2,123456789,2024,Jose,,Garcia-Lopez,,12 North Main Street,#4,Springfield,IL,62701-1234,,x
+R3,000-12-3456,2024,Ann,,Lee,,1 Oak Ave,,Austin,TX,78701,,x
+R4,912-70-1234,24,Ann,,Lee,,1 Oak Ave,,Austin,TX,78701,,x
+R5,912-70-1234,2024,Ann,,Lee,1980-02-30,1 Oak Ave,,Austin,TX,7870,,x
+R6,912-70-1234,2024,,,Lee,,1 Oak Ave,,Austin,TX,78701,,x
+R1,912-70-1234,2024,Ann,,Lee,1979-13-01,1 Oak Ave,,Austin,TX,78701,,x
+R8,912-70-1234,2024,Ann,,Lee,1979-13-01,1 Oak Ave,,Austin,TX,78701,,x
+";
+
+fn read_str<T: Record>(text: &str) -> table::Loaded<T> {
+    table::read_csv_from::<T, _>(Path::new("test.csv"), text.as_bytes()).expect("readable")
+}
+
+#[test]
+fn bad_return_rows_are_reported_with_row_and_reason_and_the_rest_kept() {
+    let loaded = read_str::<TaxReturn>(RETURNS);
+    let ids: Vec<&str> = loaded
+        .records
+        .iter()
+        .map(|r| r.return_id.as_str())
+        .collect();
+    assert_eq!(ids, ["R1", "R2", "R8"]);
+    assert_eq!(loaded.rows, [1, 2, 8]);
+    let rejected: Vec<String> = loaded.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rejected,
+        [
+            "row 3: tin: SSN area 000 and 666 are never issued",
+            "row 4: tax_year: must be a four-digit year (1900-2100)",
+            "row 5: zip: must have 5 or 9 digits",
+            "row 6: given_name: is required but empty",
+            "row 7: return_id: duplicate of row 1",
+        ]
+    );
+    // An impossible date of birth keeps the row and is reported as a warning.
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert!(warnings.contains(&"row 8: dob: no such calendar day; treated as missing".to_owned()));
+    assert_eq!(loaded.records[2].dob, None);
+    assert_eq!(loaded.records[0].dob.unwrap().to_string(), "1980-02-29");
+    assert_eq!(loaded.records[0].family_name, "García López");
+}
+
+#[test]
+fn a_missing_required_column_is_a_file_error_naming_it() {
+    let err = table::read_csv_from::<TaxReturn, _>(
+        Path::new("x.csv"),
+        "return_id,tin,tax_year,given_name,family_name,street,city,state\n".as_bytes(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, FileError::MissingColumn { column: "zip", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`zip`"));
+}
+
+#[test]
+fn headers_match_case_insensitively_and_extra_columns_are_ignored() {
+    let loaded = read_str::<Subject>("Subject_ID,NOTES,Family_Name\nS1,hello,Nguyen\n");
+    assert_eq!(loaded.records[0].family_name.as_deref(), Some("Nguyen"));
+}
+
+#[test]
+fn errors_never_quote_cell_values() {
+    let loaded = read_str::<TaxReturn>(RETURNS);
+    for issue in loaded.rejected.iter().chain(&loaded.warnings) {
+        let text = issue.to_string();
+        for secret in ["Lee", "Oak", "912", "1979", "7870"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+}
+
+fn sample_subjects() -> Vec<Subject> {
+    vec![
+        Subject {
+            subject_id: "S1".into(),
+            given_name: Some("Nguyễn, \"Văn\"".into()),
+            family_name: Some("TRAN".into()),
+            dob: Some("07/04/1984".into()),
+            zip: Some("02139".into()),
+            ..Subject::default()
+        },
+        Subject {
+            subject_id: "S2".into(),
+            ..Subject::default()
+        },
+    ]
+}
+
+#[test]
+fn csv_and_parquet_round_trip_every_row_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let returns = read_str::<TaxReturn>(RETURNS).records;
+    let subjects = sample_subjects();
+    let truth = vec![Truth {
+        subject_id: "S1".into(),
+        kind: Some("filer".into()),
+        tins: vec!["123456789".into(), "912701234".into()],
+        origin: Some("vietnamese".into()),
+        distortions: vec!["typo_family".into(), "dob_us_format".into()],
+    }];
+    let results = vec![
+        LinkResult {
+            subject_id: "S1".into(),
+            outcome: Outcome::Match,
+            tin: Some("123456789".into()),
+            match_probability: Some(0.999_5),
+            match_weight: Some(11.25),
+            address_tax_year: Some(2024),
+            street: Some("12 N MAIN ST".into()),
+            unit: None,
+            city: Some("SPRINGFIELD".into()),
+            state: Some("IL".into()),
+            zip: Some("62701".into()),
+            runner_up_tin: None,
+            runner_up_weight: None,
+            evidence: Some("given=exact:+4.000000".into()),
+        },
+        LinkResult {
+            subject_id: "S2".into(),
+            outcome: Outcome::NoMatch,
+            tin: None,
+            match_probability: None,
+            match_weight: None,
+            address_tax_year: None,
+            street: None,
+            unit: None,
+            city: None,
+            state: None,
+            zip: None,
+            runner_up_tin: None,
+            runner_up_weight: None,
+            evidence: None,
+        },
+    ];
+    for ext in ["csv", "parquet"] {
+        let p = dir.path().join(format!("returns.{ext}"));
+        table::write_all(&p, &returns).unwrap();
+        assert_eq!(
+            table::read::<TaxReturn>(&p).unwrap().records,
+            returns,
+            "{ext}"
+        );
+        let p = dir.path().join(format!("subjects.{ext}"));
+        table::write_all(&p, &subjects).unwrap();
+        assert_eq!(
+            table::read::<Subject>(&p).unwrap().records,
+            subjects,
+            "{ext}"
+        );
+        let p = dir.path().join(format!("truth.{ext}"));
+        table::write_all(&p, &truth).unwrap();
+        assert_eq!(table::read::<Truth>(&p).unwrap().records, truth, "{ext}");
+        let p = dir.path().join(format!("result.{ext}"));
+        table::write_all(&p, &results).unwrap();
+        assert_eq!(
+            table::read::<LinkResult>(&p).unwrap().records,
+            results,
+            "{ext}"
+        );
+    }
+}
+
+#[test]
+fn unknown_extensions_and_missing_files_are_clear_errors() {
+    let err = table::read::<Subject>(Path::new("subjects.xlsx")).unwrap_err();
+    assert!(
+        err.to_string().contains("use a .csv or .parquet file"),
+        "{err}"
+    );
+    let err = table::read::<Subject>(Path::new("/nonexistent/subjects.csv")).unwrap_err();
+    assert!(
+        err.to_string().contains("/nonexistent/subjects.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_link_result_needs_a_tin_unless_no_match() {
+    let loaded =
+        read_str::<LinkResult>("subject_id,outcome,tin\nS1,match,\nS2,no_match,\nS3,maybe,\n");
+    let rejected: Vec<String> = loaded.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rejected,
+        [
+            "row 1: tin: is required when the outcome is match or review",
+            "row 3: outcome: must be match, review or no_match"
+        ]
+    );
+}
+
+#[test]
+fn invalid_utf8_rejects_only_that_row() {
+    let mut bytes = b"subject_id,family_name\nS1,Lee\nS2,".to_vec();
+    bytes.extend([0xff, 0xfe]);
+    bytes.extend(b"\nS3,Kim\n");
+    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    assert_eq!(loaded.records.len(), 2);
+    assert_eq!(loaded.rejected[0].row, 2);
+}
