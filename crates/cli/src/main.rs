@@ -1,1 +1,209 @@
-fn main() {}
+//! `crosscheck`: the command-line program. Thin glue over the library crates.
+// The binary is where output to the terminal belongs; libraries never print.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crosscheck_contract::table::{self, Record};
+use crosscheck_contract::{Format, LinkResult, Truth};
+use crosscheck_synth::{Phase, SynthConfig};
+
+mod demo;
+
+/// A verification gateway between a requesting agency and a custodian of taxpayer records.
+#[derive(Parser)]
+#[command(name = "crosscheck", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole job on a small synthetic population and print the accuracy report.
+    Demo(demo::DemoArgs),
+    /// Generate a synthetic population: returns, subjects and truth files.
+    Synth(SynthArgs),
+    /// Score a link result against truth: precision, recall, review rate and breakdowns.
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Parquet,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Parquet => Format::Parquet,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct SynthArgs {
+    /// People in the population (filers and non-filers).
+    #[arg(long, default_value_t = 10_000)]
+    people: usize,
+    /// Subjects to draw (distorted filers, non-filers, namesakes, relatives).
+    #[arg(long, default_value_t = 1_000)]
+    subjects: usize,
+    /// Random seed; the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory (created if missing); gets returns, subjects and truth files.
+    #[arg(long)]
+    out: PathBuf,
+    /// File format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    format: FormatArg,
+}
+
+#[derive(clap::Args)]
+struct EvaluateArgs {
+    /// Truth file (from `crosscheck synth` or a benchmark), .csv or .parquet.
+    #[arg(long)]
+    truth: PathBuf,
+    /// Link result to score (data contract), .csv or .parquet.
+    #[arg(long)]
+    result: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
+            .expect("static template is valid")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// Reads a contract file, printing rejected rows and warnings to stderr.
+pub(crate) fn read_reported<T: Record>(path: &Path) -> Result<Vec<T>> {
+    let loaded =
+        table::read::<T>(path).with_context(|| format!("while reading the {}", T::WHAT))?;
+    for issue in &loaded.rejected {
+        eprintln!("{}: rejected {issue}", path.display());
+    }
+    for issue in &loaded.warnings {
+        eprintln!("{}: warning {issue}", path.display());
+    }
+    if !loaded.rejected.is_empty() {
+        eprintln!(
+            "{}: {} rows rejected, {} accepted",
+            path.display(),
+            loaded.rejected.len(),
+            loaded.records.len()
+        );
+    }
+    Ok(loaded.records)
+}
+
+pub(crate) fn synth(
+    config: &SynthConfig,
+    out: &Path,
+    format: Format,
+) -> Result<crosscheck_synth::Written> {
+    let started = Instant::now();
+    let mut current: Option<(Phase, ProgressBar)> = None;
+    let written = crosscheck_synth::write_dir(config, out, format, &mut |phase, done, total| {
+        if current.as_ref().is_none_or(|(p, _)| *p != phase) {
+            if let Some((_, pb)) = current.take() {
+                pb.finish_and_clear();
+            }
+            let name = match phase {
+                Phase::People => "people",
+                Phase::Returns => "returns",
+                Phase::Subjects => "subjects",
+            };
+            current = Some((phase, bar(total, name)));
+        }
+        if let Some((_, pb)) = &current {
+            pb.set_position(done);
+        }
+    })
+    .with_context(|| format!("while writing synthetic data to {}", out.display()))?;
+    if let Some((_, pb)) = current {
+        pb.finish_and_clear();
+    }
+    let k = written.kinds;
+    eprintln!(
+        "synth: {} people, {} returns, {} subjects (filer {}, non_filer {}, namesake {}, relative {}) in {:.1}s -> {}",
+        written.people,
+        written.return_rows,
+        k.iter().sum::<usize>(),
+        k[0],
+        k[1],
+        k[2],
+        k[3],
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(written)
+}
+
+fn evaluate(args: &EvaluateArgs) -> Result<()> {
+    let truth = read_reported::<Truth>(&args.truth)?;
+    let results = read_reported::<LinkResult>(&args.result)?;
+    if truth.is_empty() {
+        bail!(
+            "{}: the truth file has no usable rows",
+            args.truth.display()
+        );
+    }
+    let report = crosscheck_linkage::evaluate::evaluate(&truth, &results);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).context("while encoding the report")?
+        );
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Synth(args) => {
+            if args.people == 0 {
+                bail!("--people must be at least 1");
+            }
+            let config = SynthConfig {
+                people: args.people,
+                subjects: args.subjects,
+                seed: args.seed,
+                ..SynthConfig::default()
+            };
+            synth(&config, &args.out, args.format.into()).map(|_| ())
+        }
+        Command::Evaluate(args) => evaluate(&args),
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

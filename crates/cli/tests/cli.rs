@@ -1,0 +1,110 @@
+//! The `crosscheck` binary driven as a user would, one directory per test.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn crosscheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn every_command_has_help() {
+    for cmd in [
+        vec!["--help"],
+        vec!["synth", "--help"],
+        vec!["evaluate", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = crosscheck(&cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        assert!(text(&out.stdout).contains("Usage"), "{cmd:?}");
+    }
+}
+
+#[test]
+fn synth_writes_the_three_files_and_evaluate_scores_a_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data");
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        "500",
+        "--subjects",
+        "50",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("500 people"));
+    for f in ["returns.csv", "subjects.csv", "truth.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // A result that says no_match for everyone: recall 0, precision undefined.
+    let truth = std::fs::read_to_string(out.join("truth.csv")).unwrap();
+    let mut result = String::from("subject_id,outcome,tin\n");
+    for line in truth.lines().skip(1) {
+        let id = line.split(',').next().unwrap();
+        result.push_str(&format!("{id},no_match,\n"));
+    }
+    let result_path = dir.path().join("result.csv");
+    std::fs::write(&result_path, result).unwrap();
+    let o = crosscheck(&[
+        "evaluate",
+        "--truth",
+        out.join("truth.csv").to_str().unwrap(),
+        "--result",
+        result_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let table = text(&o.stdout);
+    assert!(table.contains("precision (auto)    n/a"), "{table}");
+    assert!(table.contains("recall (auto)       0.0000"), "{table}");
+    let o = crosscheck(&[
+        "evaluate",
+        "--json",
+        "--truth",
+        out.join("truth.csv").to_str().unwrap(),
+        "--result",
+        result_path.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(json["overall"]["subjects"], 50);
+    assert_eq!(json["overall"]["matches"], 0);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join("truth.csv");
+    std::fs::write(&truth, "subject_id,kind\nS1,filer\n").unwrap();
+    let o = crosscheck(&[
+        "evaluate",
+        "--truth",
+        truth.to_str().unwrap(),
+        "--result",
+        "nope.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("no `tins` column"), "{err}");
+    assert!(!err.contains("panicked"));
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        "0",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--people must be at least 1"));
+    assert!(!Path::new("nope.csv").exists());
+}

@@ -1,0 +1,369 @@
+//! Scoring a link result against ground truth.
+//!
+//! An automatic `match` is right only when its TIN is one of the subject's own TINs. Precision
+//! and recall are those of automatic matches: the figures that decide how often law
+//! enforcement is sent to the wrong door (precision) and how much work is left to reviewers
+//! (recall, review rate). Every figure is broken down by kind of subject, name origin and
+//! distortion so a weakness cannot hide in an average.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crosscheck_contract::{LinkResult, Outcome, Truth};
+
+/// Counts for one slice of the subjects (all, one kind, one origin, one distortion).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Slice {
+    /// Subjects in the slice.
+    pub subjects: u64,
+    /// Subjects who are in the extract (truth names at least one TIN).
+    pub findable: u64,
+    /// Automatic matches.
+    pub matches: u64,
+    /// Automatic matches to one of the subject's own TINs.
+    pub correct_matches: u64,
+    /// Automatic matches to someone else: the errors that matter most.
+    pub wrong_matches: u64,
+    /// Subjects sent to review.
+    pub reviews: u64,
+    /// Reviews whose candidate is the subject's own TIN.
+    pub correct_reviews: u64,
+    /// `no_match` decisions.
+    pub no_matches: u64,
+    /// `no_match` decisions for findable subjects.
+    pub missed: u64,
+}
+
+/// Ratios derived from a [`Slice`]; `None` where the denominator is zero.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    /// correct matches / matches.
+    pub precision: Option<f64>,
+    /// correct matches / findable.
+    pub recall: Option<f64>,
+    /// Harmonic mean of precision and recall.
+    pub f1: Option<f64>,
+    /// reviews / subjects.
+    pub review_rate: Option<f64>,
+    /// (correct matches + correct reviews) / findable: what a reviewer can reach.
+    pub recall_with_review: Option<f64>,
+    /// wrong matches / subjects.
+    pub wrong_match_rate: Option<f64>,
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+impl Slice {
+    fn add(&mut self, findable: bool, outcome: Outcome, right: bool) {
+        self.subjects += 1;
+        self.findable += u64::from(findable);
+        match outcome {
+            Outcome::Match => {
+                self.matches += 1;
+                self.correct_matches += u64::from(right);
+                self.wrong_matches += u64::from(!right);
+            }
+            Outcome::Review => {
+                self.reviews += 1;
+                self.correct_reviews += u64::from(right);
+            }
+            Outcome::NoMatch => {
+                self.no_matches += 1;
+                self.missed += u64::from(findable);
+            }
+        }
+    }
+
+    /// The derived ratios.
+    pub fn rates(&self) -> Rates {
+        let precision = ratio(self.correct_matches, self.matches);
+        let recall = ratio(self.correct_matches, self.findable);
+        let f1 = match (precision, recall) {
+            (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+            (Some(_), Some(_)) => Some(0.0),
+            _ => None,
+        };
+        Rates {
+            precision,
+            recall,
+            f1,
+            review_rate: ratio(self.reviews, self.subjects),
+            recall_with_review: ratio(self.correct_matches + self.correct_reviews, self.findable),
+            wrong_match_rate: ratio(self.wrong_matches, self.subjects),
+        }
+    }
+}
+
+/// A slice with its ratios, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: Slice,
+    /// The ratios.
+    #[serde(flatten)]
+    pub rates: Rates,
+}
+
+impl From<&Slice> for Line {
+    fn from(s: &Slice) -> Line {
+        Line {
+            counts: s.clone(),
+            rates: s.rates(),
+        }
+    }
+}
+
+/// The whole evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// All subjects with both a truth and a result row.
+    pub overall: Line,
+    /// By kind of subject (`filer`, `non_filer`, `namesake`, `relative`, …).
+    pub by_kind: BTreeMap<String, Line>,
+    /// By name origin.
+    pub by_origin: BTreeMap<String, Line>,
+    /// By distortion (a subject counts once under each distortion it has).
+    pub by_distortion: BTreeMap<String, Line>,
+    /// Subject ids in the truth without a result row.
+    pub missing_results: u64,
+    /// Result rows whose subject is not in the truth.
+    pub unknown_results: u64,
+}
+
+/// Scores `results` against `truth`.
+pub fn evaluate(truth: &[Truth], results: &[LinkResult]) -> Report {
+    let by_id: HashMap<&str, &LinkResult> =
+        results.iter().map(|r| (r.subject_id.as_str(), r)).collect();
+    let mut overall = Slice::default();
+    let mut by_kind: BTreeMap<String, Slice> = BTreeMap::new();
+    let mut by_origin: BTreeMap<String, Slice> = BTreeMap::new();
+    let mut by_distortion: BTreeMap<String, Slice> = BTreeMap::new();
+    let mut missing = 0;
+    let mut seen = 0;
+    for t in truth {
+        let Some(r) = by_id.get(t.subject_id.as_str()) else {
+            missing += 1;
+            continue;
+        };
+        seen += 1;
+        let findable = !t.tins.is_empty();
+        let right = r.tin.as_ref().is_some_and(|tin| t.tins.contains(tin));
+        overall.add(findable, r.outcome, right);
+        let label = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
+        by_kind
+            .entry(label(&t.kind))
+            .or_default()
+            .add(findable, r.outcome, right);
+        by_origin
+            .entry(label(&t.origin))
+            .or_default()
+            .add(findable, r.outcome, right);
+        let none = ["(none)".to_owned()];
+        let distortions = if t.distortions.is_empty() {
+            &none[..]
+        } else {
+            &t.distortions[..]
+        };
+        for d in distortions {
+            by_distortion
+                .entry(d.clone())
+                .or_default()
+                .add(findable, r.outcome, right);
+        }
+    }
+    let lines =
+        |m: BTreeMap<String, Slice>| m.iter().map(|(k, s)| (k.clone(), Line::from(s))).collect();
+    Report {
+        overall: Line::from(&overall),
+        by_kind: lines(by_kind),
+        by_origin: lines(by_origin),
+        by_distortion: lines(by_distortion),
+        missing_results: missing,
+        unknown_results: (results.len() - seen) as u64,
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |x| format!("{:.2}%", x * 100.0))
+}
+
+fn precise(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_owned(), |x| format!("{x:.4}"))
+}
+
+impl Report {
+    /// The report as a plain-text table.
+    pub fn to_table(&self) -> String {
+        let o = &self.overall;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "subjects            {:>8}   findable (in extract) {}",
+            o.counts.subjects, o.counts.findable
+        );
+        let _ = writeln!(
+            s,
+            "outcomes            match {}  review {}  no_match {}",
+            o.counts.matches, o.counts.reviews, o.counts.no_matches
+        );
+        let _ = writeln!(
+            s,
+            "precision (auto)    {}   ({} wrong of {} matches)",
+            precise(o.rates.precision),
+            o.counts.wrong_matches,
+            o.counts.matches
+        );
+        let _ = writeln!(s, "recall (auto)       {}", precise(o.rates.recall));
+        let _ = writeln!(s, "F1 (auto)           {}", precise(o.rates.f1));
+        let _ = writeln!(s, "review rate         {}", pct(o.rates.review_rate));
+        let _ = writeln!(
+            s,
+            "recall with review  {}",
+            precise(o.rates.recall_with_review)
+        );
+        if self.missing_results > 0 || self.unknown_results > 0 {
+            let _ = writeln!(
+                s,
+                "warning: {} truth subjects have no result row; {} result rows have no truth",
+                self.missing_results, self.unknown_results
+            );
+        }
+        for (title, lines) in [
+            ("kind", &self.by_kind),
+            ("origin", &self.by_origin),
+            ("distortion", &self.by_distortion),
+        ] {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{title:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
+                "subjects", "findable", "match", "wrong", "review", "recall", "w/review", "wrong%"
+            );
+            for (k, l) in lines.iter() {
+                let _ = writeln!(
+                    s,
+                    "{k:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
+                    l.counts.subjects,
+                    l.counts.findable,
+                    l.counts.matches,
+                    l.counts.wrong_matches,
+                    l.counts.reviews,
+                    pct(l.rates.recall),
+                    pct(l.rates.recall_with_review),
+                    pct(l.rates.wrong_match_rate),
+                );
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn truth(id: &str, kind: &str, tins: &[&str], origin: &str, distortions: &[&str]) -> Truth {
+        Truth {
+            subject_id: id.into(),
+            kind: Some(kind.into()),
+            tins: tins.iter().map(|t| (*t).to_owned()).collect(),
+            origin: Some(origin.into()),
+            distortions: distortions.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
+
+    fn result(id: &str, outcome: Outcome, tin: Option<&str>) -> LinkResult {
+        LinkResult {
+            subject_id: id.into(),
+            outcome,
+            tin: tin.map(Into::into),
+            match_probability: None,
+            match_weight: None,
+            address_tax_year: None,
+            street: None,
+            unit: None,
+            city: None,
+            state: None,
+            zip: None,
+            runner_up_tin: None,
+            runner_up_weight: None,
+            evidence: None,
+        }
+    }
+
+    #[test]
+    fn hand_made_case_gives_known_figures() {
+        let truth = vec![
+            truth(
+                "a",
+                "filer",
+                &["111111111", "922700001"],
+                "hispanic",
+                &["typo_given"],
+            ),
+            truth("b", "filer", &["222222222"], "anglo", &[]),
+            truth(
+                "c",
+                "filer",
+                &["333333333"],
+                "anglo",
+                &["typo_given", "nickname"],
+            ),
+            truth("d", "relative", &[], "hispanic", &[]),
+            truth("e", "namesake", &[], "anglo", &["nickname"]),
+            truth("f", "filer", &["666000001"], "korean", &[]),
+        ];
+        let results = vec![
+            result("a", Outcome::Match, Some("922700001")), // right (the person's ITIN)
+            result("b", Outcome::Match, Some("999999999")), // wrong person
+            result("c", Outcome::Review, Some("333333333")), // review, right candidate
+            result("d", Outcome::Match, Some("111111111")), // relative matched: wrong
+            result("e", Outcome::NoMatch, None),
+            result("zz", Outcome::NoMatch, None),
+        ];
+        let r = evaluate(&truth, &results);
+        let o = &r.overall;
+        assert_eq!(o.counts.subjects, 5);
+        assert_eq!(o.counts.findable, 3);
+        assert_eq!(
+            (
+                o.counts.matches,
+                o.counts.correct_matches,
+                o.counts.wrong_matches
+            ),
+            (3, 1, 2)
+        );
+        assert_eq!(o.rates.precision, Some(1.0 / 3.0));
+        assert_eq!(o.rates.recall, Some(1.0 / 3.0));
+        assert!((o.rates.f1.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(o.rates.review_rate, Some(0.2));
+        assert_eq!(o.rates.recall_with_review, Some(2.0 / 3.0));
+        assert_eq!(r.missing_results, 1);
+        assert_eq!(r.unknown_results, 1);
+        assert_eq!(r.by_kind["relative"].counts.wrong_matches, 1);
+        assert_eq!(r.by_kind["filer"].counts.wrong_matches, 1);
+        assert_eq!(r.by_origin["hispanic"].rates.recall, Some(1.0));
+        assert_eq!(r.by_origin["anglo"].rates.recall, Some(0.0));
+        assert_eq!(r.by_distortion["typo_given"].counts.subjects, 2);
+        assert_eq!(r.by_distortion["typo_given"].rates.recall, Some(0.5));
+        assert_eq!(r.by_distortion["nickname"].rates.recall, Some(0.0));
+        assert_eq!(r.by_distortion["(none)"].counts.subjects, 2);
+    }
+
+    #[test]
+    fn no_matches_gives_undefined_precision_not_a_panic() {
+        let r = evaluate(
+            &[truth("a", "filer", &["111111111"], "anglo", &[])],
+            &[result("a", Outcome::NoMatch, None)],
+        );
+        assert_eq!(r.overall.rates.precision, None);
+        assert_eq!(r.overall.rates.recall, Some(0.0));
+        assert_eq!(r.overall.counts.missed, 1);
+        assert!(r.to_table().contains("precision (auto)    n/a"));
+    }
+}

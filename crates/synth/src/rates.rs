@@ -1,0 +1,210 @@
+//! Every rate the generator uses, in one place; `docs/synth.md` explains each and the tests
+//! check the subject-side ones against generated data.
+
+use crate::names::Origin;
+
+/// Share of the population by name origin (sums to 1).
+pub const ORIGIN_SHARES: [(Origin, f64); 9] = [
+    (Origin::Anglo, 0.40),
+    (Origin::Hispanic, 0.25),
+    (Origin::Chinese, 0.05),
+    (Origin::Vietnamese, 0.04),
+    (Origin::Korean, 0.03),
+    (Origin::SouthAsian, 0.06),
+    (Origin::Arabic, 0.05),
+    (Origin::WestAfrican, 0.05),
+    (Origin::Slavic, 0.07),
+];
+
+/// Zipf exponent of given-name frequencies within an origin.
+pub const GIVEN_SKEW: f64 = 0.9;
+
+/// Share of people of `origin` who first file under an ITIN.
+pub fn itin_share(origin: Origin) -> f64 {
+    match origin {
+        Origin::Anglo => 0.0,
+        Origin::Hispanic => 0.15,
+        Origin::WestAfrican => 0.10,
+        Origin::Arabic => 0.08,
+        Origin::Chinese | Origin::SouthAsian => 0.06,
+        Origin::Slavic => 0.05,
+        Origin::Vietnamese | Origin::Korean => 0.04,
+    }
+}
+
+/// Custodian-side clerical noise, per return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clerical {
+    /// One-character error in the given name.
+    pub typo_given: f64,
+    /// One-character error in the family name.
+    pub typo_family: f64,
+    /// Middle name left out.
+    pub middle_missing: f64,
+    /// Middle name written as its initial (when not left out).
+    pub middle_initial: f64,
+    /// Date of birth missing from the return.
+    pub dob_missing: f64,
+    /// Two surnames written in another style than the person's usual one.
+    pub other_style: f64,
+    /// Suffix and directional spelled out (`NORTH MAIN STREET`).
+    pub spelled_out: f64,
+    /// Unit written `#4` rather than `APT 4`.
+    pub unit_hash: f64,
+    /// ZIP+4 written.
+    pub zip_plus4: f64,
+}
+
+/// Requester-side distortions of subjects, each applied independently when it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distortions {
+    /// One-character error in the given name.
+    pub typo_given: f64,
+    /// One-character error in the family name.
+    pub typo_family: f64,
+    /// Given name replaced by a nickname (when the name has one).
+    pub nickname: f64,
+    /// Given or family name in another transliteration (when one exists).
+    pub translit: f64,
+    /// Accents added (`JOSÉ MUÑOZ`; Hispanic names with an accentable letter).
+    pub accents: f64,
+    /// Only one of two surnames given.
+    pub one_surname: f64,
+    /// Given and family names swapped.
+    pub swap_names: f64,
+    /// Middle name used as the given name (when there is one).
+    pub middle_as_given: f64,
+    /// Date of birth missing.
+    pub dob_missing: f64,
+    /// Day and month swapped (when the day is 1–12 and differs from the month).
+    pub dob_swap: f64,
+    /// One digit of the date of birth wrong.
+    pub dob_digit: f64,
+    /// Year of birth off by one.
+    pub dob_year: f64,
+    /// Date written `MM/DD/YYYY` (a format, not an error).
+    pub dob_us_format: f64,
+    /// An older address the custodian has (when the person moved).
+    pub address_old: f64,
+    /// An address the custodian never saw.
+    pub address_unknown: f64,
+    /// Suffix and directional spelled out.
+    pub address_spelled: f64,
+    /// Unit left out (when there is one).
+    pub unit_missing: f64,
+    /// Unit written `#4` (when there is one and it is given).
+    pub unit_hash: f64,
+    /// One ZIP digit wrong.
+    pub zip_typo: f64,
+    /// Delivery line missing.
+    pub street_missing: f64,
+    /// A TIN is supplied.
+    pub tin: f64,
+    /// The supplied TIN has one wrong digit.
+    pub tin_typo: f64,
+    /// Written in title case (`Maria Garcia`).
+    pub case_title: f64,
+    /// Written in lower case.
+    pub case_lower: f64,
+}
+
+/// Every rate of the generator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rates {
+    /// Household size weights for sizes 1, 2, … 7.
+    pub household_sizes: [f64; 7],
+    /// Share of multi-person households with a partner.
+    pub partner_share: f64,
+    /// Share of Hispanic adults with two surnames.
+    pub hispanic_two_surnames: f64,
+    /// How two surnames are written: space, hyphen, paternal only.
+    pub surname_style: [f64; 3],
+    /// Share of partners (in origins with that custom) taking the head's surname.
+    pub married_name: f64,
+    /// Chance a child is the twin of the previous child.
+    pub twin_share: f64,
+    /// Chance the first son of a father carries the father's given and middle names.
+    pub junior_share: f64,
+    /// Chance an adult child has left home by the last year.
+    pub leave_home: f64,
+    /// Share of household heads who file.
+    pub files_head: f64,
+    /// Share of partners who file.
+    pub files_partner: f64,
+    /// Share of children who file once adults.
+    pub files_child: f64,
+    /// Chance a filer files in a given year.
+    pub file_per_year: f64,
+    /// Chance a household moves in a year.
+    pub move_per_year: f64,
+    /// Share of addresses with a unit.
+    pub unit_share: f64,
+    /// Share of ITIN holders who later file under an SSN.
+    pub itin_to_ssn: f64,
+    /// Custodian-side noise.
+    pub clerical: Clerical,
+    /// Subject kinds: filer, non-filer, namesake, relative (sums to 1).
+    pub subject_kinds: [f64; 4],
+    /// Requester-side distortions.
+    pub distortions: Distortions,
+}
+
+impl Default for Rates {
+    fn default() -> Rates {
+        Rates {
+            household_sizes: [0.28, 0.33, 0.15, 0.13, 0.06, 0.03, 0.02],
+            partner_share: 0.75,
+            hispanic_two_surnames: 0.85,
+            surname_style: [0.65, 0.15, 0.20],
+            married_name: 0.7,
+            twin_share: 0.03,
+            junior_share: 0.15,
+            leave_home: 0.4,
+            files_head: 0.92,
+            files_partner: 0.75,
+            files_child: 0.6,
+            file_per_year: 0.9,
+            move_per_year: 0.12,
+            unit_share: 0.3,
+            itin_to_ssn: 0.4,
+            clerical: Clerical {
+                typo_given: 0.01,
+                typo_family: 0.01,
+                middle_missing: 0.1,
+                middle_initial: 0.3,
+                dob_missing: 0.08,
+                other_style: 0.1,
+                spelled_out: 0.08,
+                unit_hash: 0.1,
+                zip_plus4: 0.2,
+            },
+            subject_kinds: [0.60, 0.15, 0.10, 0.15],
+            distortions: Distortions {
+                typo_given: 0.08,
+                typo_family: 0.08,
+                nickname: 0.15,
+                translit: 0.30,
+                accents: 0.30,
+                one_surname: 0.30,
+                swap_names: 0.05,
+                middle_as_given: 0.05,
+                dob_missing: 0.10,
+                dob_swap: 0.05,
+                dob_digit: 0.03,
+                dob_year: 0.03,
+                dob_us_format: 0.30,
+                address_old: 0.15,
+                address_unknown: 0.05,
+                address_spelled: 0.20,
+                unit_missing: 0.30,
+                unit_hash: 0.20,
+                zip_typo: 0.04,
+                street_missing: 0.03,
+                tin: 0.15,
+                tin_typo: 0.10,
+                case_title: 0.30,
+                case_lower: 0.10,
+            },
+        }
+    }
+}
