@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crosscheck_contract::Format;
+use crosscheck_contract::{Format, LinkResult, Truth};
 use crosscheck_synth::SynthConfig;
 
 /// Options of `crosscheck demo`.
@@ -24,7 +24,7 @@ pub struct DemoArgs {
     seed: u64,
 }
 
-/// Runs the demo.
+/// Runs the demo: synth → link → evaluate.
 pub fn run(args: &DemoArgs) -> Result<()> {
     let config = SynthConfig {
         people: args.people,
@@ -33,9 +33,24 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         ..SynthConfig::default()
     };
     eprintln!(
-        "demo: generating a synthetic custodian extract and a request file in {}",
+        "demo: 1/3 generating a synthetic custodian extract and a request file in {}",
         args.dir.display()
     );
-    crate::synth(&config, &args.dir, Format::Csv)?;
+    let written = crate::synth(&config, &args.dir, Format::Csv)?;
+    eprintln!("demo: 2/3 linking every subject to the extract (model trained without labels)");
+    let result = args.dir.join("result.csv");
+    let link = crate::link::LinkArgs::new(written.returns, written.subjects, result.clone());
+    crate::link::run(&link)?;
+    eprintln!("demo: 3/3 scoring the result against the known truth\n");
+    let truth = crate::read_reported::<Truth>(&written.truth)?;
+    let results = crate::read_reported::<LinkResult>(&result)?;
+    print!(
+        "{}",
+        crosscheck_linkage::evaluate::evaluate(&truth, &results).to_table()
+    );
+    eprintln!(
+        "\ndemo: files are in {}; the gateway service, ledger and review console are not built yet",
+        args.dir.display()
+    );
     Ok(())
 }

@@ -15,6 +15,7 @@ use crosscheck_contract::{Format, LinkResult, Truth};
 use crosscheck_synth::{Phase, SynthConfig};
 
 mod demo;
+mod link;
 
 /// A verification gateway between a requesting agency and a custodian of taxpayer records.
 #[derive(Parser)]
@@ -30,6 +31,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Generate a synthetic population: returns, subjects and truth files.
     Synth(SynthArgs),
+    /// Link subjects to taxpayers: match, review or no_match per subject, with evidence.
+    Link(link::LinkArgs),
+    /// Fit the matching model without labels and save it as JSON.
+    Train(link::TrainArgs),
     /// Score a link result against truth: precision, recall, review rate and breakdowns.
     Evaluate(EvaluateArgs),
 }
@@ -81,7 +86,7 @@ struct EvaluateArgs {
     json: bool,
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
         ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({eta})")
@@ -192,6 +197,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             synth(&config, &args.out, args.format.into()).map(|_| ())
         }
+        Command::Link(args) => link::run(&args).map(|_| ()),
+        Command::Train(args) => link::train(&args),
         Command::Evaluate(args) => evaluate(&args),
     }
 }

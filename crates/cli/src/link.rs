@@ -1,0 +1,206 @@
+//! `crosscheck link` and `crosscheck train`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crosscheck_contract::{LinkResult, Outcome, Subject, TaxReturn, table};
+use crosscheck_linkage::index::{Index, prepare};
+use crosscheck_linkage::link::{self, Compared};
+use crosscheck_linkage::model::Model;
+
+/// Options of `crosscheck link`.
+#[derive(clap::Args)]
+pub struct LinkArgs {
+    /// Taxpayer-return extract, .csv or .parquet.
+    #[arg(long)]
+    returns: PathBuf,
+    /// Subject file, .csv or .parquet.
+    #[arg(long)]
+    subjects: PathBuf,
+    /// Where to write the link result (.csv or .parquet).
+    #[arg(long)]
+    output: PathBuf,
+    /// A model saved by `crosscheck train`; without it the model is trained on these files.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Also write every decision with its best and runner-up candidates' evidence as JSON
+    /// lines to OUTPUT.explain.jsonl.
+    #[arg(long)]
+    explain: bool,
+    /// Seed for the random pairs that estimate u.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl LinkArgs {
+    /// Arguments for linking `returns` and `subjects` into `output` with a trained-on-the-fly
+    /// model (what `demo` does).
+    pub fn new(returns: PathBuf, subjects: PathBuf, output: PathBuf) -> LinkArgs {
+        LinkArgs {
+            returns,
+            subjects,
+            output,
+            model: None,
+            explain: false,
+            seed: 1,
+        }
+    }
+}
+
+/// Options of `crosscheck train`.
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Taxpayer-return extract, .csv or .parquet.
+    #[arg(long)]
+    returns: PathBuf,
+    /// Subject file, .csv or .parquet.
+    #[arg(long)]
+    subjects: PathBuf,
+    /// Where to write the model (JSON).
+    #[arg(long)]
+    output: PathBuf,
+    /// Seed for the random pairs that estimate u.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+struct Prepared {
+    index: Index,
+    subjects: Vec<Subject>,
+    prepared: Vec<crosscheck_linkage::compare::Prepared>,
+    compared: Vec<Compared>,
+}
+
+fn load(returns: &Path, subjects: &Path) -> Result<Prepared> {
+    let started = Instant::now();
+    let rows = crate::read_reported::<TaxReturn>(returns)?;
+    if rows.is_empty() {
+        bail!("{}: the extract has no usable returns", returns.display());
+    }
+    let subjects = crate::read_reported::<Subject>(subjects)?;
+    let read = started.elapsed();
+    let index = Index::build(&rows);
+    drop(rows);
+    let built = started.elapsed();
+    let prepared: Vec<_> = subjects.iter().map(prepare).collect();
+    let pb = crate::bar(prepared.len() as u64, "linking");
+    let done = AtomicUsize::new(0);
+    let compared = link::compare_all(&index, &prepared, &|n| {
+        let d = done.fetch_add(n, Ordering::Relaxed) + n;
+        if d.is_multiple_of(256) {
+            pb.set_position(d as u64);
+        }
+    });
+    pb.finish_and_clear();
+    eprintln!(
+        "link: {} taxpayers indexed, {} subjects; read {:.1}s, index {:.1}s, compare {:.1}s",
+        index.len(),
+        subjects.len(),
+        read.as_secs_f64(),
+        (built - read).as_secs_f64(),
+        (started.elapsed() - built).as_secs_f64()
+    );
+    Ok(Prepared {
+        index,
+        subjects,
+        prepared,
+        compared,
+    })
+}
+
+fn read_model(path: &Path) -> Result<Model> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("while reading the model {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a crosscheck model", path.display()))
+}
+
+/// Runs `crosscheck train`.
+pub fn train(args: &TrainArgs) -> Result<()> {
+    let p = load(&args.returns, &args.subjects)?;
+    let model = link::train(&p.index, &p.prepared, &p.compared, args.seed);
+    let json = serde_json::to_string_pretty(&model).context("while encoding the model")?;
+    std::fs::write(&args.output, json)
+        .with_context(|| format!("while writing {}", args.output.display()))?;
+    eprintln!(
+        "train: model written to {} (λ = {:.5})",
+        args.output.display(),
+        model.lambda
+    );
+    Ok(())
+}
+
+/// Runs `crosscheck link`; returns the outcome counts.
+pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
+    let started = Instant::now();
+    let p = load(&args.returns, &args.subjects)?;
+    let model = match &args.model {
+        Some(path) => read_model(path)?,
+        None => link::train(&p.index, &p.prepared, &p.compared, args.seed),
+    };
+    let decisions: Vec<link::Decision> = {
+        use rayon::prelude::*;
+        (0..p.subjects.len())
+            .into_par_iter()
+            .map(|i| link::decide(&model, &p.index, &p.prepared[i], &p.compared[i]))
+            .collect()
+    };
+    let mut writer = table::Writer::<LinkResult>::create(&args.output)?;
+    let mut explain = if args.explain {
+        let path = PathBuf::from(format!("{}.explain.jsonl", args.output.display()));
+        Some((
+            std::io::BufWriter::new(
+                std::fs::File::create(&path)
+                    .with_context(|| format!("while creating {}", path.display()))?,
+            ),
+            path,
+        ))
+    } else {
+        None
+    };
+    let mut counts = [0usize; 3];
+    for (s, d) in p.subjects.iter().zip(&decisions) {
+        counts[Outcome::ALL
+            .iter()
+            .position(|o| *o == d.outcome)
+            .expect("listed")] += 1;
+        let best = d.best.as_ref().filter(|_| d.outcome != Outcome::NoMatch);
+        let tp = best.map(|b| &p.index.taxpayers[b.taxpayer as usize]);
+        writer.write(&LinkResult {
+            subject_id: s.subject_id.clone(),
+            outcome: d.outcome,
+            tin: tp.map(|t| t.tin().digits()),
+            match_probability: best.map(|b| b.probability),
+            match_weight: best.map(|b| b.weight),
+            address_tax_year: tp.map(|t| t.last.tax_year),
+            street: tp.map(|t| t.last.street.clone()),
+            unit: tp.and_then(|t| t.last.unit.clone()),
+            city: tp.map(|t| t.last.city.clone()),
+            state: tp.map(|t| t.last.state.clone()),
+            zip: tp.map(|t| t.last.zip.clone()),
+            runner_up_tin: best
+                .and(d.runner_up.as_ref())
+                .map(|r| p.index.taxpayers[r.taxpayer as usize].tin().digits()),
+            runner_up_weight: best.and(d.runner_up.as_ref()).map(|r| r.weight),
+            evidence: best.map(link::evidence_string),
+        })?;
+        if let Some((w, path)) = explain.as_mut() {
+            let line = serde_json::json!({ "subject_id": s.subject_id, "decision": d });
+            use std::io::Write as _;
+            writeln!(w, "{line}").with_context(|| format!("while writing {}", path.display()))?;
+        }
+    }
+    writer.finish()?;
+    eprintln!(
+        "link: match {}  review {}  no_match {}  in {:.1}s -> {}",
+        counts[0],
+        counts[1],
+        counts[2],
+        started.elapsed().as_secs_f64(),
+        args.output.display()
+    );
+    Ok(counts)
+}

@@ -1,0 +1,149 @@
+//! Blocking: which taxpayers are worth comparing with a subject at all?
+//!
+//! Several keys are unioned, so one distorted field never hides a person: TIN; phonetic
+//! family name (any surname, or a given name in case of a swap) with birth year; given name
+//! (or its nickname group) with full date of birth; family name with ZIP; house number,
+//! street and ZIP; phonetic family with phonetic given name. A key shared by more than
+//! [`MAX_BLOCK`] taxpayers (a common name with no other field) is skipped for that subject:
+//! such a key alone could never support an automatic match, and other keys still apply.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crosscheck_contract::Date;
+
+use crate::compare::Prepared;
+use crate::equivalence;
+use crate::normalise::{Address, Name};
+
+/// Largest block a subject is compared against in full.
+pub const MAX_BLOCK: usize = 2_000;
+
+/// American Soundex of a folded name (`ROBERT` → `R163`), enough to survive a typo.
+pub fn soundex(s: &str) -> String {
+    let code = |c: char| match c {
+        'B' | 'F' | 'P' | 'V' => '1',
+        'C' | 'G' | 'J' | 'K' | 'Q' | 'S' | 'X' | 'Z' => '2',
+        'D' | 'T' => '3',
+        'L' => '4',
+        'M' | 'N' => '5',
+        'R' => '6',
+        'H' | 'W' => '-',
+        _ => '0',
+    };
+    let mut chars = s.chars().filter(char::is_ascii_alphabetic);
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out = String::from(first);
+    let mut last = code(first);
+    for c in chars {
+        let d = code(c);
+        if d == '-' {
+            continue;
+        }
+        if d != '0' && d != last {
+            out.push(d);
+            if out.len() == 4 {
+                break;
+            }
+        }
+        last = d;
+    }
+    while out.len() < 4 {
+        out.push('0');
+    }
+    out
+}
+
+fn key(tag: u8, parts: &[&str]) -> u64 {
+    let mut h = DefaultHasher::new();
+    tag.hash(&mut h);
+    parts.hash(&mut h);
+    h.finish()
+}
+
+/// Keys a taxpayer is filed under, from one of their names, dates and addresses.
+pub fn taxpayer_keys(
+    name: &Name,
+    dob: Option<Date>,
+    address: Option<&Address>,
+    tin: Option<&str>,
+    out: &mut Vec<u64>,
+) {
+    if let Some(t) = tin {
+        out.push(key(0, &[t]));
+    }
+    let year = dob.map(|d| d.year().to_string());
+    let full_dob = dob.map(|d| d.to_string());
+    for alt in &name.family_alts {
+        let sx = soundex(alt);
+        if let Some(y) = &year {
+            out.push(key(1, &[&sx, y]));
+        }
+        if let Some(z) = address.and_then(|a| a.zip.as_deref()) {
+            out.push(key(3, &[alt, z]));
+        }
+        if let Some(g) = &name.given_first {
+            out.push(key(5, &[&sx, &soundex(g)]));
+        }
+    }
+    if let Some(d) = &full_dob {
+        for g in name
+            .given
+            .iter()
+            .chain(&name.given_first)
+            .chain(&name.middle)
+        {
+            out.push(key(2, &[g, d]));
+            for group in equivalence::groups(g) {
+                out.push(key(2, &[&format!("#{group}"), d]));
+            }
+        }
+    }
+    if let Some(a) = address
+        && let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip)
+    {
+        out.push(key(4, &[n, s, z]));
+    }
+}
+
+/// Keys to look a subject up under: the taxpayer keys of every reading of the subject
+/// (names swapped, birth year ±1, day and month swapped).
+pub fn subject_keys(s: &Prepared, swapped: &Name) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut dobs = vec![s.dob];
+    if let Some(d) = s.dob {
+        for y in [d.year().wrapping_sub(1), d.year() + 1] {
+            dobs.push(Date::new(y, d.month(), d.day()).ok());
+        }
+        dobs.push(Date::new(d.year(), d.day(), d.month()).ok());
+    }
+    let tin: Option<String> = s
+        .tin
+        .as_ref()
+        .map(|t| t.chars().filter(char::is_ascii_digit).collect());
+    for name in [&s.name, swapped] {
+        for (i, dob) in dobs.iter().enumerate() {
+            if dob.is_some() || i == 0 {
+                taxpayer_keys(name, *dob, Some(&s.address), tin.as_deref(), &mut out);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soundex_survives_common_typos() {
+        assert_eq!(soundex("ROBERT"), "R163");
+        assert_eq!(soundex("RUPERT"), "R163");
+        assert_eq!(soundex("NGUYEN"), soundex("NGUYN"));
+        assert_eq!(soundex("ASHCRAFT"), "A261");
+        assert_eq!(soundex(""), "");
+    }
+}

@@ -1,0 +1,340 @@
+//! The custodian side in memory: taxpayers (returns grouped by person) and the blocking index.
+//!
+//! Returns are grouped by TIN; a person who filed under an ITIN and later under an SSN (same
+//! name and date of birth, the ITIN's years all before the SSN's) becomes one taxpayer with
+//! both numbers, so that they are one candidate and not two competing ones. The index maps
+//! blocking keys to taxpayers and counts name frequencies for term-frequency weights.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crosscheck_contract::{Date, TaxReturn, Tin, TinKind};
+
+use crate::block::{self, MAX_BLOCK};
+use crate::compare::{Candidate, Prepared};
+use crate::normalise::{self, Address, Name};
+
+/// The last known address, as filed (what a release would carry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastAddress {
+    /// Tax year of the return it comes from.
+    pub tax_year: u16,
+    /// Delivery line.
+    pub street: String,
+    /// Unit.
+    pub unit: Option<String>,
+    /// City.
+    pub city: String,
+    /// State.
+    pub state: String,
+    /// ZIP.
+    pub zip: String,
+}
+
+/// One person in the custodian's data.
+#[derive(Debug, Clone)]
+pub struct Taxpayer {
+    /// TINs, in the order used (an ITIN before an SSN); the last is current.
+    pub tins: Vec<Tin>,
+    /// Distinct names filed under.
+    pub names: Vec<Name>,
+    /// Distinct dates of birth on file.
+    pub dobs: Vec<Date>,
+    /// Distinct addresses with the last year each was used, oldest first.
+    pub addresses: Vec<(u16, Address)>,
+    /// Address on the most recent return.
+    pub last: LastAddress,
+    first_year: u16,
+}
+
+impl Candidate for Taxpayer {
+    fn names(&self) -> &[Name] {
+        &self.names
+    }
+    fn dobs(&self) -> &[Date] {
+        &self.dobs
+    }
+    fn addresses(&self) -> &[(u16, Address)] {
+        &self.addresses
+    }
+    fn tins(&self) -> Vec<String> {
+        self.tins.iter().map(Tin::digits).collect()
+    }
+}
+
+impl Taxpayer {
+    /// The current TIN.
+    pub fn tin(&self) -> Tin {
+        *self.tins.last().expect("a taxpayer has at least one TIN")
+    }
+
+    fn from_returns(returns: &[&TaxReturn]) -> Taxpayer {
+        let mut names: Vec<Name> = Vec::new();
+        let mut dobs: Vec<Date> = Vec::new();
+        let mut addresses: Vec<(u16, Address)> = Vec::new();
+        let mut latest = returns[0];
+        for r in returns {
+            let n = Name::new(
+                Some(&r.given_name),
+                r.middle_name.as_deref(),
+                Some(&r.family_name),
+            );
+            if !names.contains(&n) {
+                names.push(n);
+            }
+            if let Some(d) = r.dob
+                && !dobs.contains(&d)
+            {
+                dobs.push(d);
+            }
+            let a = Address::new(
+                Some(&r.street),
+                r.unit.as_deref(),
+                Some(&r.city),
+                Some(&r.state),
+                Some(&r.zip),
+            );
+            match addresses.iter_mut().find(|(_, x)| *x == a) {
+                Some((y, _)) => *y = (*y).max(r.tax_year),
+                None => addresses.push((r.tax_year, a)),
+            }
+            if r.tax_year >= latest.tax_year {
+                latest = r;
+            }
+        }
+        addresses.sort_by_key(|(y, _)| *y);
+        Taxpayer {
+            tins: vec![returns[0].tin],
+            names,
+            dobs,
+            addresses,
+            last: LastAddress {
+                tax_year: latest.tax_year,
+                street: latest.street.clone(),
+                unit: latest.unit.clone(),
+                city: latest.city.clone(),
+                state: latest.state.clone(),
+                zip: latest.zip.clone(),
+            },
+            first_year: returns.iter().map(|r| r.tax_year).min().unwrap_or(0),
+        }
+    }
+}
+
+/// Taxpayers and their blocking index.
+pub struct Index {
+    /// Every taxpayer.
+    pub taxpayers: Vec<Taxpayer>,
+    blocks: HashMap<u64, Vec<u32>>,
+    given_tf: HashMap<String, u32>,
+    family_tf: HashMap<String, u32>,
+}
+
+/// Normalises a subject from the contract row.
+pub fn prepare(s: &crosscheck_contract::Subject) -> Prepared {
+    Prepared {
+        name: Name::new(
+            s.given_name.as_deref(),
+            s.middle_name.as_deref(),
+            s.family_name.as_deref(),
+        ),
+        dob: normalise::dob(s.dob.as_deref()),
+        address: Address::new(
+            s.street.as_deref(),
+            s.unit.as_deref(),
+            s.city.as_deref(),
+            s.state.as_deref(),
+            s.zip.as_deref(),
+        ),
+        tin: s
+            .tin
+            .as_ref()
+            .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|t| !t.is_empty()),
+    }
+}
+
+impl Index {
+    /// Builds the index from a returns extract (in parallel; deterministic).
+    pub fn build(returns: &[TaxReturn]) -> Index {
+        // Group by TIN in order of first appearance.
+        let mut order: Vec<Tin> = Vec::new();
+        let mut groups: HashMap<Tin, Vec<&TaxReturn>> = HashMap::new();
+        for r in returns {
+            groups
+                .entry(r.tin)
+                .or_insert_with(|| {
+                    order.push(r.tin);
+                    Vec::new()
+                })
+                .push(r);
+        }
+        let mut taxpayers: Vec<Taxpayer> = order
+            .par_iter()
+            .map(|t| Taxpayer::from_returns(&groups[t]))
+            .collect();
+        let taxpayers_before = taxpayers.len();
+        merge_itin_to_ssn(&mut taxpayers);
+        debug_assert!(taxpayers.len() <= taxpayers_before);
+
+        let keys: Vec<Vec<u64>> = taxpayers
+            .par_iter()
+            .map(|t| {
+                let mut out = Vec::new();
+                for tin in &t.tins {
+                    block::taxpayer_keys(
+                        &Name::default(),
+                        None,
+                        None,
+                        Some(&tin.digits()),
+                        &mut out,
+                    );
+                }
+                for n in &t.names {
+                    let dobs: Vec<Option<Date>> = if t.dobs.is_empty() {
+                        vec![None]
+                    } else {
+                        t.dobs.iter().copied().map(Some).collect()
+                    };
+                    for d in &dobs {
+                        for (_, a) in &t.addresses {
+                            block::taxpayer_keys(n, *d, Some(a), None, &mut out);
+                        }
+                    }
+                }
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
+            .collect();
+        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (i, ks) in keys.iter().enumerate() {
+            for k in ks {
+                blocks.entry(*k).or_default().push(i as u32);
+            }
+        }
+        let mut given_tf: HashMap<String, u32> = HashMap::new();
+        let mut family_tf: HashMap<String, u32> = HashMap::new();
+        for t in &taxpayers {
+            let mut gs: Vec<&String> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
+            gs.sort();
+            gs.dedup();
+            for g in gs {
+                *given_tf.entry(g.clone()).or_default() += 1;
+            }
+            let mut fs: Vec<&String> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
+            fs.sort();
+            fs.dedup();
+            for f in fs {
+                *family_tf.entry(f.clone()).or_default() += 1;
+            }
+        }
+        Index {
+            taxpayers,
+            blocks,
+            given_tf,
+            family_tf,
+        }
+    }
+
+    /// Number of taxpayers.
+    pub fn len(&self) -> usize {
+        self.taxpayers.len()
+    }
+
+    /// Whether the index holds nobody.
+    pub fn is_empty(&self) -> bool {
+        self.taxpayers.is_empty()
+    }
+
+    /// Share of taxpayers with this given name (for term-frequency weights).
+    pub fn given_tf(&self, v: &str) -> f64 {
+        f64::from(self.given_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
+    }
+
+    /// Share of taxpayers with this family name or surname.
+    pub fn family_tf(&self, v: &str) -> f64 {
+        f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
+    }
+
+    /// Candidate taxpayers for a subject: the union of its blocks, deduplicated, ascending.
+    pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
+        let mut out = Vec::new();
+        for k in block::subject_keys(s, swapped) {
+            if let Some(b) = self.blocks.get(&k)
+                && b.len() <= MAX_BLOCK
+            {
+                out.extend_from_slice(b);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Merges each ITIN taxpayer into the one SSN taxpayer with the same name and date of birth
+/// whose returns all come later.
+fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
+    let person_key = |t: &Taxpayer| -> Option<(String, String, Date)> {
+        let n = t.names.first()?;
+        Some((n.given.clone()?, n.family.clone()?, *t.dobs.first()?))
+    };
+    let mut ssn_by_key: HashMap<(String, String, Date), Vec<usize>> = HashMap::new();
+    for (i, t) in taxpayers.iter().enumerate() {
+        if t.tins[0].kind() == TinKind::Ssn
+            && let Some(k) = person_key(t)
+        {
+            ssn_by_key.entry(k).or_default().push(i);
+        }
+    }
+    let mut absorbed = vec![false; taxpayers.len()];
+    for i in 0..taxpayers.len() {
+        if taxpayers[i].tins[0].kind() != TinKind::Itin {
+            continue;
+        }
+        let Some(k) = person_key(&taxpayers[i]) else {
+            continue;
+        };
+        let Some(ssns) = ssn_by_key.get(&k) else {
+            continue;
+        };
+        let last_itin_year = taxpayers[i]
+            .addresses
+            .iter()
+            .map(|(y, _)| *y)
+            .max()
+            .unwrap_or(0);
+        if let [j] = ssns[..]
+            && taxpayers[j].first_year > last_itin_year
+            && taxpayers[j].tins.len() == 1
+        {
+            let itin = taxpayers[i].clone();
+            let target = &mut taxpayers[j];
+            target.tins.insert(0, itin.tins[0]);
+            for n in itin.names {
+                if !target.names.contains(&n) {
+                    target.names.push(n);
+                }
+            }
+            for d in itin.dobs {
+                if !target.dobs.contains(&d) {
+                    target.dobs.push(d);
+                }
+            }
+            for a in itin.addresses {
+                if !target.addresses.iter().any(|(_, x)| *x == a.1) {
+                    target.addresses.push(a);
+                }
+            }
+            target.addresses.sort_by_key(|(y, _)| *y);
+            absorbed[i] = true;
+        }
+    }
+    let mut i = 0;
+    taxpayers.retain(|_| {
+        i += 1;
+        !absorbed[i - 1]
+    });
+}

@@ -1,0 +1,357 @@
+//! Scoring, deciding and explaining: the per-subject answer.
+//!
+//! Every candidate taxpayer gets a match weight — the prior log-odds plus one weight per
+//! field — and a posterior probability. The subject's outcome is `match` only when the best
+//! candidate is near-certain, agrees on name (and on TIN when one was supplied), and leads
+//! every other candidate by a wide margin; a plausible second candidate (a twin, a relative at
+//! the same address, a namesake) makes it `review`, and so does anything in the uncertain
+//! band. Each decision carries the weights that produced it.
+
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crosscheck_contract::Outcome;
+
+use crate::compare::{self, Comparison, FIELDS, LEVELS, MISSING, Prepared};
+use crate::index::Index;
+use crate::model::{Model, Vector};
+
+/// One field's contribution to a match weight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Field name.
+    pub field: &'static str,
+    /// Level name (`exact`, `similar`, `missing`, …).
+    pub level: &'static str,
+    /// Weight in bits (log2 Bayes factor).
+    pub weight: f64,
+    /// Whether the weight was adjusted for the name's frequency.
+    pub term_frequency: bool,
+}
+
+/// A candidate with its score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// Index of the taxpayer in [`Index::taxpayers`].
+    pub taxpayer: u32,
+    /// Match weight: prior plus every field's weight, in bits.
+    pub weight: f64,
+    /// Posterior probability that this taxpayer is the subject.
+    pub probability: f64,
+    /// Per-field evidence.
+    pub evidence: Vec<Evidence>,
+    /// Whether the names agreed best with given and family swapped.
+    pub swapped: bool,
+    /// Tax year of the address that agreed best.
+    pub address_year: Option<u16>,
+}
+
+/// The answer for one subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// `match`, `review` or `no_match`.
+    #[serde(serialize_with = "outcome_str")]
+    pub outcome: Outcome,
+    /// Best candidate.
+    pub best: Option<Scored>,
+    /// Second-best candidate.
+    pub runner_up: Option<Scored>,
+    /// Candidates compared.
+    pub candidates: usize,
+    /// Why the outcome is not `match` when a best candidate exists.
+    pub reason: Option<&'static str>,
+}
+
+fn outcome_str<S: serde::Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(o.as_str())
+}
+
+/// The candidates of one subject, compared.
+pub type Compared = Vec<(u32, Comparison)>;
+
+/// Finds and compares every candidate of every subject, over all cores; order is kept.
+pub fn compare_all(
+    index: &Index,
+    subjects: &[Prepared],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Vec<Compared> {
+    subjects
+        .par_iter()
+        .map(|s| {
+            let swapped = s.name.swapped();
+            let out = index
+                .candidates(s, &swapped)
+                .into_iter()
+                .map(|t| {
+                    (
+                        t,
+                        compare::compare(s, &swapped, &index.taxpayers[t as usize]),
+                    )
+                })
+                .collect();
+            progress(1);
+            out
+        })
+        .collect()
+}
+
+/// SplitMix64: a small, seeded, portable generator for sampling random pairs.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Rounds of re-estimating m.
+pub const TRAINING_ROUNDS: usize = 3;
+
+/// Bits of evidence the other fields must carry before a pair counts towards a field's m.
+pub const LOO_BITS: f64 = 30.0;
+
+/// Pairs sampled to estimate u.
+pub const U_SAMPLE_PAIRS: usize = 200_000;
+
+/// Trains a model without labels: u from random subject–taxpayer pairs, m from pairs the
+/// other fields already identify, and λ (the share of subjects who are in the extract) by EM
+/// over every subject's candidates.
+pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: u64) -> Model {
+    let mut model = Model::initial();
+    let mut counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
+    if !subjects.is_empty() && !index.is_empty() {
+        let mut rng = SplitMix(seed);
+        let pairs: Vec<(usize, usize)> = (0..U_SAMPLE_PAIRS)
+            .map(|_| {
+                (
+                    (rng.next() % subjects.len() as u64) as usize,
+                    (rng.next() % index.len() as u64) as usize,
+                )
+            })
+            .collect();
+        let vectors: Vec<Vector> = pairs
+            .par_iter()
+            .map(|&(s, t)| {
+                let swapped = subjects[s].name.swapped();
+                compare::compare(&subjects[s], &swapped, &index.taxpayers[t]).levels
+            })
+            .collect();
+        for v in vectors {
+            for (f, l) in v.iter().enumerate() {
+                if *l != MISSING {
+                    counts[f][*l as usize] += 1;
+                }
+            }
+        }
+    }
+    model.set_u(&counts);
+    // m by leave-one-out agreement: EM over blocked pairs learns "shares a surname" as the
+    // match class (blocks are full of namesakes and relatives), so each field's m is read
+    // off the best candidates whose *other* fields alone are overwhelming evidence
+    // (≥ LOO_BITS): under the model's own conditional-independence assumption those are
+    // matches, and the field's level among them estimates its m. Two rounds, each with the
+    // previous round's weights choosing the best candidates.
+    let mut confident = 0u64;
+    for _ in 0..TRAINING_ROUNDS {
+        let mut m_counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
+        confident = 0;
+        for cands in compared {
+            let Some(best) = cands
+                .iter()
+                .map(|(t, c)| (score(&model, index, *t, c), c))
+                .max_by(|a, b| {
+                    a.0.weight
+                        .total_cmp(&b.0.weight)
+                        .then(b.0.taxpayer.cmp(&a.0.taxpayer))
+                })
+            else {
+                continue;
+            };
+            let total: f64 = best.0.evidence.iter().map(|e| e.weight).sum();
+            let mut any = false;
+            for (f, e) in best.0.evidence.iter().enumerate() {
+                let level = best.1.levels[f];
+                if level != MISSING && total - e.weight >= LOO_BITS {
+                    m_counts[f][level as usize] += 1;
+                    any = true;
+                }
+            }
+            confident += u64::from(any);
+        }
+        model.set_m(&m_counts);
+    }
+    let weights: Vec<Vec<f64>> = compared
+        .iter()
+        .map(|cands| {
+            cands
+                .iter()
+                .map(|(t, c)| score(&model, index, *t, c).weight)
+                .collect()
+        })
+        .collect();
+    let iterations = model.fit_lambda(&weights);
+    let pairs: u64 = compared.iter().map(|c| c.len() as u64).sum();
+    model
+        .training
+        .insert("confident_pairs_for_m".into(), confident as f64);
+    model.term_frequencies.taxpayers = index.len() as u64;
+    model
+        .training
+        .insert("u_sample_pairs".into(), U_SAMPLE_PAIRS as f64);
+    model
+        .training
+        .insert("candidate_pairs".into(), pairs as f64);
+    model
+        .training
+        .insert("lambda_em_iterations".into(), iterations as f64);
+    model
+}
+
+/// Scores one comparison.
+pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Scored {
+    let mut weight = 0.0;
+    let mut evidence = Vec::with_capacity(FIELDS.len());
+    for (f, &level) in c.levels.iter().enumerate() {
+        let tf = match (f, level) {
+            (0, 0) => c.tf.given.as_deref().map(|v| index.given_tf(v)),
+            (1, 0 | 1) => c.tf.family.as_deref().map(|v| index.family_tf(v)),
+            _ => None,
+        };
+        // A frequency adjustment may weaken common names but never make a name stronger
+        // than an exact agreement on a name no one else has.
+        let w = model.weight(f, level, tf);
+        weight += w;
+        evidence.push(Evidence {
+            field: FIELDS[f],
+            level: if level == MISSING {
+                "missing"
+            } else {
+                LEVELS[f][level as usize]
+            },
+            weight: w,
+            term_frequency: tf.is_some(),
+        });
+    }
+    Scored {
+        taxpayer,
+        weight,
+        probability: f64::NAN,
+        evidence,
+        swapped: c.swapped,
+        address_year: c.address_year,
+    }
+}
+
+/// Decides one subject from its compared candidates.
+///
+/// Probabilities are posterior over "one of these candidates, or nobody in the extract":
+/// each candidate's prior is λ shared equally among the candidates, nobody's is 1 − λ. Two
+/// strong candidates therefore share the probability and neither is matched automatically.
+/// `weight` is reported as log2 of the posterior odds of the candidate against nobody.
+pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compared) -> Decision {
+    let mut scored: Vec<Scored> = compared
+        .iter()
+        .map(|(t, c)| score(model, index, *t, c))
+        .collect();
+    let n = scored.len().max(1) as f64;
+    let prior = model.prior_weight() - n.log2();
+    for s in &mut scored {
+        s.weight += prior;
+    }
+    let top = scored.iter().map(|s| s.weight).fold(0.0, f64::max);
+    let denominator = (-top).exp2() + scored.iter().map(|s| (s.weight - top).exp2()).sum::<f64>();
+    for s in &mut scored {
+        s.probability = (s.weight - top).exp2() / denominator;
+    }
+    scored.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then(a.taxpayer.cmp(&b.taxpayer))
+    });
+    let candidates = scored.len();
+    let mut it = scored.into_iter();
+    let best = it.next();
+    let runner_up = it.next();
+    let t = &model.thresholds;
+    let (outcome, reason) = match &best {
+        None => (Outcome::NoMatch, None),
+        Some(b) if b.probability < t.review_probability => (Outcome::NoMatch, None),
+        Some(b) => {
+            let levels = compared
+                .iter()
+                .find(|(id, _)| *id == b.taxpayer)
+                .map(|(_, c)| c.levels)
+                .unwrap_or([MISSING; 5]);
+            let reason = if b.probability < t.match_probability {
+                if runner_up
+                    .as_ref()
+                    .is_some_and(|r| r.probability >= 1.0 - t.match_probability)
+                {
+                    Some("close_competitor")
+                } else {
+                    Some("uncertain")
+                }
+            } else if levels[0] > 2 || levels[1] > 2 {
+                Some("name_not_in_agreement")
+            } else if !corroborated(&levels) {
+                Some("not_corroborated")
+            } else if subject.tin.is_some() && levels[4] != 0 {
+                Some("tin_not_in_agreement")
+            } else {
+                None
+            };
+            (
+                if reason.is_some() {
+                    Outcome::Review
+                } else {
+                    Outcome::Match
+                },
+                reason,
+            )
+        }
+    };
+    Decision {
+        outcome,
+        best,
+        runner_up,
+        candidates,
+        reason,
+    }
+}
+
+/// Whether a person-level identifier backs the name: date of birth exact (or day and month
+/// swapped) or TIN exact, with neither in disagreement; without a date of birth, an exact
+/// address with an exact or equivalent given name. Names and addresses are shared within
+/// families, so they alone never release anything (RULES.md rules 18 and 19).
+pub fn corroborated(levels: &[u8; 5]) -> bool {
+    let [given, _, dob, address, tin] = *levels;
+    let contradicted = dob == 4 || tin == 2;
+    let identified = dob <= 1 || tin == 0 || (dob == MISSING && address == 0 && given <= 1);
+    identified && !contradicted
+}
+
+/// The evidence of a scored candidate as `field=level:+w;…` (the result file's column).
+pub fn evidence_string(s: &Scored) -> String {
+    let mut out = String::new();
+    for e in &s.evidence {
+        let _ = write!(
+            out,
+            "{}={}:{:+.2}{};",
+            e.field,
+            e.level,
+            e.weight,
+            if e.term_frequency { "(tf)" } else { "" }
+        );
+    }
+    if s.swapped {
+        out.push_str("names_swapped;");
+    }
+    out.pop();
+    out
+}

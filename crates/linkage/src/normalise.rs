@@ -1,0 +1,461 @@
+//! Normalisation: free text as people write it into comparable, standard forms.
+//!
+//! Everything is folded to upper-case ASCII (`José Muñoz` → `JOSE MUNOZ`), punctuation
+//! becomes a separator, placeholder names (`FNU`, `UNKNOWN`) count as missing, compound and
+//! particle surnames keep every plausible reading as an alternative (`GARCIA LOPEZ` →
+//! `GARCIALOPEZ`, `GARCIA`, `LOPEZ`; `DE LA CRUZ` → `DELACRUZ`, `CRUZ`), dates parse in ISO
+//! and US forms, and addresses are standardised to USPS Publication 28 abbreviations with the
+//! house number and unit split out. Every function is idempotent on its own output.
+
+use crosscheck_contract::Date;
+
+/// Folds text to upper-case ASCII letters and digits separated by single spaces. Apostrophes
+/// vanish (`O'BRIEN` → `OBRIEN`); every other non-alphanumeric character separates words.
+pub fn fold(s: &str) -> String {
+    let ascii = deunicode::deunicode(s);
+    let mut out = String::with_capacity(ascii.len());
+    let mut space = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c.to_ascii_uppercase());
+        } else if c != '\'' && c != '`' {
+            space = true;
+        }
+    }
+    out
+}
+
+/// Values that stand for "no name".
+const PLACEHOLDERS: &[&str] = &[
+    "FNU",
+    "LNU",
+    "NFN",
+    "NLN",
+    "NMN",
+    "UNKNOWN",
+    "UNK",
+    "NONE",
+    "NA",
+    "N A",
+    "NOT APPLICABLE",
+    "NOT GIVEN",
+    "X",
+    "XX",
+    "XXX",
+    "TEST",
+];
+
+/// Surname particles, kept in the full form but dropped from the core alternatives.
+const PARTICLES: &[&str] = &[
+    "DE", "DEL", "LA", "LAS", "LOS", "DA", "DAS", "DO", "DOS", "DI", "DU", "VAN", "VON", "DER",
+    "DEN", "AL", "EL", "BIN", "BINT", "IBN", "Y", "E", "ST", "MC", "MAC", "O",
+];
+
+/// Generational suffixes, dropped from names.
+const GENERATIONS: &[&str] = &["JR", "SR", "II", "III", "IV"];
+
+/// A folded name field, or `None` for blanks and placeholders.
+pub fn name_field(s: Option<&str>) -> Option<String> {
+    let f = fold(s?);
+    (!f.is_empty() && !PLACEHOLDERS.contains(&f.as_str())).then_some(f)
+}
+
+/// A person's name in comparable form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Name {
+    /// Given name with spaces and hyphens removed (`MIN-JUN` → `MINJUN`, `JOSE LUIS` →
+    /// `JOSELUIS`).
+    pub given: Option<String>,
+    /// First token of the given name (`JOSE` of `JOSE LUIS`).
+    pub given_first: Option<String>,
+    /// Middle name, folded, spaces removed.
+    pub middle: Option<String>,
+    /// Family name with spaces and hyphens removed (`GARCIALOPEZ`, `DELACRUZ`).
+    pub family: Option<String>,
+    /// Every alternative reading of the family name: the full form, each core token (either
+    /// surname), the core without particles. Sorted, deduplicated; includes `family`.
+    pub family_alts: Vec<String>,
+}
+
+impl Name {
+    /// Normalises the three name fields.
+    pub fn new(given: Option<&str>, middle: Option<&str>, family: Option<&str>) -> Name {
+        let strip = |s: Option<String>| {
+            s.map(|v| {
+                v.split(' ')
+                    .filter(|t| !GENERATIONS.contains(t))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|v| !v.is_empty())
+        };
+        let given = strip(name_field(given));
+        let middle = strip(name_field(middle));
+        let family = strip(name_field(family));
+        let mut family_alts = Vec::new();
+        if let Some(f) = &family {
+            let tokens: Vec<&str> = f.split(' ').collect();
+            family_alts.push(tokens.concat());
+            let core: Vec<&str> = tokens
+                .iter()
+                .copied()
+                .filter(|t| !PARTICLES.contains(t))
+                .collect();
+            if !core.is_empty() {
+                family_alts.push(core.concat());
+                for t in &core {
+                    if t.len() > 1 {
+                        family_alts.push((*t).to_owned());
+                    }
+                }
+            }
+            family_alts.sort();
+            family_alts.dedup();
+        }
+        Name {
+            given_first: given
+                .as_ref()
+                .and_then(|g| g.split(' ').next().map(str::to_owned)),
+            given: given.map(|g| g.replace(' ', "")),
+            middle: middle.map(|m| m.replace(' ', "")),
+            family: family.map(|f| f.replace(' ', "")),
+            family_alts,
+        }
+    }
+
+    /// The same name with given and family swapped (a common requester error).
+    pub fn swapped(&self) -> Name {
+        // Rebuild from the joined forms; alternatives of a one-word given name are itself.
+        let given = self.family_alts.iter().max_by_key(|a| a.len()).cloned();
+        let mut family_alts: Vec<String> = self
+            .given
+            .iter()
+            .chain(&self.given_first)
+            .cloned()
+            .collect();
+        family_alts.sort();
+        family_alts.dedup();
+        Name {
+            given_first: given.clone(),
+            given,
+            middle: self.middle.clone(),
+            family: self.given.clone(),
+            family_alts,
+        }
+    }
+}
+
+/// A date of birth from either contract form; impossible or implausible dates are `None`.
+pub fn dob(s: Option<&str>) -> Option<Date> {
+    let d = Date::parse_any(s?).ok()?;
+    (1900..=2030).contains(&d.year()).then_some(d)
+}
+
+/// USPS Publication 28 street suffixes: written forms to the standard abbreviation.
+const SUFFIXES: &[(&str, &str)] = &[
+    ("STREET", "ST"),
+    ("STR", "ST"),
+    ("ST", "ST"),
+    ("AVENUE", "AVE"),
+    ("AV", "AVE"),
+    ("AVE", "AVE"),
+    ("AVN", "AVE"),
+    ("ROAD", "RD"),
+    ("RD", "RD"),
+    ("DRIVE", "DR"),
+    ("DRV", "DR"),
+    ("DR", "DR"),
+    ("LANE", "LN"),
+    ("LN", "LN"),
+    ("BOULEVARD", "BLVD"),
+    ("BLVD", "BLVD"),
+    ("BOUL", "BLVD"),
+    ("COURT", "CT"),
+    ("CT", "CT"),
+    ("WAY", "WAY"),
+    ("WY", "WAY"),
+    ("PLACE", "PL"),
+    ("PL", "PL"),
+    ("CIRCLE", "CIR"),
+    ("CIR", "CIR"),
+    ("TERRACE", "TER"),
+    ("TER", "TER"),
+    ("PARKWAY", "PKWY"),
+    ("PKWY", "PKWY"),
+    ("HIGHWAY", "HWY"),
+    ("HWY", "HWY"),
+    ("TRAIL", "TRL"),
+    ("TRL", "TRL"),
+    ("SQUARE", "SQ"),
+    ("SQ", "SQ"),
+    ("LOOP", "LOOP"),
+    ("ALLEY", "ALY"),
+    ("PLAZA", "PLZ"),
+    ("CROSSING", "XING"),
+    ("EXPRESSWAY", "EXPY"),
+    ("FREEWAY", "FWY"),
+    ("POINT", "PT"),
+    ("RIDGE", "RDG"),
+];
+
+/// Directionals to their abbreviation.
+const DIRECTIONALS: &[(&str, &str)] = &[
+    ("NORTH", "N"),
+    ("N", "N"),
+    ("SOUTH", "S"),
+    ("S", "S"),
+    ("EAST", "E"),
+    ("E", "E"),
+    ("WEST", "W"),
+    ("W", "W"),
+    ("NORTHEAST", "NE"),
+    ("NE", "NE"),
+    ("NORTHWEST", "NW"),
+    ("NW", "NW"),
+    ("SOUTHEAST", "SE"),
+    ("SE", "SE"),
+    ("SOUTHWEST", "SW"),
+    ("SW", "SW"),
+];
+
+/// Secondary unit designators (the number that follows is the unit).
+const UNIT_DESIGNATORS: &[&str] = &[
+    "APT",
+    "APARTMENT",
+    "UNIT",
+    "STE",
+    "SUITE",
+    "RM",
+    "ROOM",
+    "FL",
+    "FLOOR",
+    "BLDG",
+    "LOT",
+    "SPC",
+    "SPACE",
+    "TRLR",
+];
+
+fn lookup(table: &[(&str, &'static str)], t: &str) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == t).map(|(_, v)| *v)
+}
+
+/// An address in comparable form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    /// House number (`123`, `12B`), if the delivery line starts with one.
+    pub number: Option<String>,
+    /// Street name without number, directional, suffix or unit (`MAIN`); PO boxes and rural
+    /// routes keep their words (`PO BOX 12`).
+    pub street: Option<String>,
+    /// The standardised delivery line: directional, name and suffix (`N MAIN ST`).
+    pub line: Option<String>,
+    /// Unit number without designator (`4B`).
+    pub unit: Option<String>,
+    /// City, folded.
+    pub city: Option<String>,
+    /// State, folded.
+    pub state: Option<String>,
+    /// Five-digit ZIP.
+    pub zip: Option<String>,
+}
+
+fn unit_value(tokens: &[&str]) -> Option<String> {
+    let v: String = tokens
+        .iter()
+        .filter(|t| !UNIT_DESIGNATORS.contains(t))
+        .copied()
+        .collect();
+    (!v.is_empty()).then_some(v)
+}
+
+impl Address {
+    /// Normalises the address fields.
+    pub fn new(
+        street: Option<&str>,
+        unit: Option<&str>,
+        city: Option<&str>,
+        state: Option<&str>,
+        zip: Option<&str>,
+    ) -> Address {
+        let mut number = None;
+        let mut line_tokens: Vec<&'static str> = Vec::new();
+        let mut name_tokens: Vec<String> = Vec::new();
+        let mut unit_text = unit
+            .map(|u| fold(&u.replace('#', " UNIT ")))
+            .filter(|u| !u.is_empty());
+        let street_folded = street
+            .map(|s| fold(&s.replace('#', " UNIT ")))
+            .unwrap_or_default();
+        let tokens: Vec<&str> = street_folded.split(' ').filter(|t| !t.is_empty()).collect();
+        let mut end = tokens.len();
+        if let Some(p) = tokens.iter().position(|t| UNIT_DESIGNATORS.contains(t))
+            && p > 0
+        {
+            if unit_text.is_none() {
+                unit_text = Some(tokens[p..].join(" "));
+            }
+            end = p;
+        }
+        let tokens = &tokens[..end];
+        let mut start = 0;
+        if let Some(first) = tokens.first()
+            && first.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && tokens.len() > 1
+        {
+            number = Some((*first).to_owned());
+            start = 1;
+        }
+        let body = &tokens[start..];
+        let is_po = body.first().is_some_and(|t| {
+            matches!(
+                *t,
+                "PO" | "P" | "BOX" | "RR" | "HC" | "PSC" | "UNIT" | "CMR"
+            )
+        });
+        for (i, t) in body.iter().enumerate() {
+            let last = i + 1 == body.len();
+            // A directional is one only if a street name remains (`NORTH ST` is a name).
+            let name_follows = !(i == 0 && body.len() == 2 && lookup(SUFFIXES, body[1]).is_some());
+            let dir = (!is_po && (i == 0 || last) && body.len() > 1 && name_follows)
+                .then(|| lookup(DIRECTIONALS, t))
+                .flatten();
+            let suffix = (!is_po && last && i > 0)
+                .then(|| lookup(SUFFIXES, t))
+                .flatten();
+            if let Some(d) = dir.or(suffix) {
+                line_tokens.push(d);
+                // The words of the name are what is left.
+            } else {
+                line_tokens.push("");
+                name_tokens.push((*t).to_owned());
+            }
+        }
+        let street_name = (!name_tokens.is_empty()).then(|| name_tokens.join(" "));
+        let mut line = Vec::new();
+        let mut name_iter = name_tokens.iter();
+        for t in &line_tokens {
+            if t.is_empty() {
+                if let Some(n) = name_iter.next() {
+                    line.push(n.as_str());
+                }
+            } else {
+                line.push(t);
+            }
+        }
+        let line = (!line.is_empty()).then(|| line.join(" "));
+        Address {
+            number,
+            street: street_name,
+            line,
+            unit: unit_text.and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>())),
+            city: name_field(city),
+            state: name_field(state),
+            zip: zip.and_then(|z| {
+                let d: String = z.chars().filter(char::is_ascii_digit).collect();
+                (d.len() >= 5).then(|| d[..5].to_owned())
+            }),
+        }
+    }
+
+    /// Whether there is a delivery line at all.
+    pub fn has_street(&self) -> bool {
+        self.street.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accents_case_and_punctuation_fold_away() {
+        assert_eq!(fold("  José  Muñoz-García "), "JOSE MUNOZ GARCIA");
+        assert_eq!(fold("O'Brien"), "OBRIEN");
+        assert_eq!(fold("Nguyễn Văn"), "NGUYEN VAN");
+    }
+
+    #[test]
+    fn compound_and_particle_surnames_keep_every_reading() {
+        let n = Name::new(Some("Ana"), None, Some("García López"));
+        assert_eq!(n.family.as_deref(), Some("GARCIALOPEZ"));
+        assert_eq!(n.family_alts, ["GARCIA", "GARCIALOPEZ", "LOPEZ"]);
+        let n = Name::new(Some("Juan"), None, Some("de la Cruz"));
+        assert_eq!(n.family_alts, ["CRUZ", "DELACRUZ"]);
+        let h = Name::new(Some("Juan"), None, Some("GARCIA-LOPEZ"));
+        assert_eq!(h.family, Some("GARCIALOPEZ".into()));
+        let k = Name::new(Some("Min-Jun"), None, Some("Kim"));
+        assert_eq!(k.given.as_deref(), Some("MINJUN"));
+        assert_eq!(k.given_first.as_deref(), Some("MIN"));
+    }
+
+    #[test]
+    fn placeholders_and_generations_are_not_names() {
+        let n = Name::new(Some("FNU"), Some("NMN"), Some("Smith Jr."));
+        assert_eq!(n.given, None);
+        assert_eq!(n.middle, None);
+        assert_eq!(n.family.as_deref(), Some("SMITH"));
+        assert_eq!(Name::new(None, None, Some("UNKNOWN")).family, None);
+    }
+
+    #[test]
+    fn addresses_standardise_to_usps_forms() {
+        let a = Address::new(
+            Some("123 North Main Street Apt 4b"),
+            None,
+            Some("Springfield"),
+            Some("il"),
+            Some("62701-1234"),
+        );
+        let b = Address::new(
+            Some("123 N MAIN ST"),
+            Some("#4B"),
+            Some("SPRINGFIELD"),
+            Some("IL"),
+            Some("62701"),
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.number.as_deref(), Some("123"));
+        assert_eq!(a.street.as_deref(), Some("MAIN"));
+        assert_eq!(a.line.as_deref(), Some("N MAIN ST"));
+        assert_eq!(a.unit.as_deref(), Some("4B"));
+        assert_eq!(a.zip.as_deref(), Some("62701"));
+        // A street named for a direction keeps its name.
+        let n = Address::new(Some("9 North St"), None, None, None, None);
+        assert_eq!(n.street.as_deref(), Some("NORTH"));
+        let p = Address::new(Some("PO Box 12"), None, None, None, Some("123"));
+        assert_eq!(p.street.as_deref(), Some("PO BOX 12"));
+        assert_eq!(p.zip, None);
+    }
+
+    #[test]
+    fn dates_in_both_forms_and_impossible_ones_missing() {
+        assert_eq!(dob(Some("07/04/1984")), dob(Some("1984-07-04")));
+        assert_eq!(dob(Some("1984-02-30")), None);
+        assert_eq!(dob(Some("1850-01-01")), None);
+    }
+
+    proptest! {
+        #[test]
+        fn normalisers_never_panic_and_are_idempotent(s in "\\PC{0,40}", t in "\\PC{0,20}") {
+            let f = fold(&s);
+            prop_assert_eq!(fold(&f), f.clone());
+            let n = Name::new(Some(&s), Some(&t), Some(&t));
+            let again = Name::new(n.given.as_deref(), n.middle.as_deref(), n.family.as_deref());
+            prop_assert_eq!(again.given, n.given);
+            let a = Address::new(Some(&s), Some(&t), Some(&t), Some(&t), Some(&s));
+            let b = Address::new(
+                Some(&[a.number.clone().unwrap_or_default(), a.line.clone().unwrap_or_default()].join(" ")),
+                a.unit.as_deref(), a.city.as_deref(), a.state.as_deref(), a.zip.as_deref(),
+            );
+            prop_assert_eq!(b.line, a.line);
+            prop_assert_eq!(b.zip, a.zip);
+            let _ = dob(Some(&s));
+        }
+    }
+}
