@@ -376,6 +376,28 @@ pub struct LinkResult {
     pub evidence: Option<String>,
 }
 
+impl LinkResult {
+    /// A result with only the decision and TIN; every other column empty.
+    pub fn new(subject_id: impl Into<String>, outcome: Outcome, tin: Option<String>) -> LinkResult {
+        LinkResult {
+            subject_id: subject_id.into(),
+            outcome,
+            tin,
+            match_probability: None,
+            match_weight: None,
+            address_tax_year: None,
+            street: None,
+            unit: None,
+            city: None,
+            state: None,
+            zip: None,
+            runner_up_tin: None,
+            runner_up_weight: None,
+            evidence: None,
+        }
+    }
+}
+
 fn parse_f64(v: &Values<'_>, field: &'static str) -> Result<Option<f64>, FieldIssue> {
     v.get(field)
         .map(|s| {

@@ -127,22 +127,7 @@ fn csv_and_parquet_round_trip_every_row_type() {
             runner_up_weight: None,
             evidence: Some("given=exact:+4.000000".into()),
         },
-        LinkResult {
-            subject_id: "S2".into(),
-            outcome: Outcome::NoMatch,
-            tin: None,
-            match_probability: None,
-            match_weight: None,
-            address_tax_year: None,
-            street: None,
-            unit: None,
-            city: None,
-            state: None,
-            zip: None,
-            runner_up_tin: None,
-            runner_up_weight: None,
-            evidence: None,
-        },
+        LinkResult::new("S2", Outcome::NoMatch, None),
     ];
     for ext in ["csv", "parquet"] {
         let p = dir.path().join(format!("returns.{ext}"));

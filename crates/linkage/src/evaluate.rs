@@ -278,22 +278,7 @@ mod tests {
     }
 
     fn result(id: &str, outcome: Outcome, tin: Option<&str>) -> LinkResult {
-        LinkResult {
-            subject_id: id.into(),
-            outcome,
-            tin: tin.map(Into::into),
-            match_probability: None,
-            match_weight: None,
-            address_tax_year: None,
-            street: None,
-            unit: None,
-            city: None,
-            state: None,
-            zip: None,
-            runner_up_tin: None,
-            runner_up_weight: None,
-            evidence: None,
-        }
+        LinkResult::new(id, outcome, tin.map(Into::into))
     }
 
     #[test]

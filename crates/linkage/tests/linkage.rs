@@ -226,22 +226,7 @@ fn run(seed: u64) -> (crosscheck_linkage::evaluate::Report, Vec<Row>) {
             tin.clone(),
             best.map(|b| format!("{:.9}", b.weight)).unwrap_or_default(),
         ));
-        results.push(LinkResult {
-            subject_id: s.subject_id.clone(),
-            outcome: d.outcome,
-            tin,
-            match_probability: None,
-            match_weight: None,
-            address_tax_year: None,
-            street: None,
-            unit: None,
-            city: None,
-            state: None,
-            zip: None,
-            runner_up_tin: None,
-            runner_up_weight: None,
-            evidence: None,
-        });
+        results.push(LinkResult::new(s.subject_id.clone(), d.outcome, tin));
     }
     (
         crosscheck_linkage::evaluate::evaluate(&data.truth, &results),
