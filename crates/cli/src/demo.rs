@@ -26,12 +26,7 @@ pub struct DemoArgs {
 
 /// Runs the demo: synth → link → evaluate.
 pub fn run(args: &DemoArgs) -> Result<()> {
-    let config = SynthConfig {
-        people: args.people,
-        subjects: args.subjects,
-        seed: args.seed,
-        ..SynthConfig::default()
-    };
+    let config = SynthConfig::sized(args.people, args.subjects, args.seed);
     eprintln!(
         "demo: 1/3 generating a synthetic custodian extract and a request file in {}",
         args.dir.display()

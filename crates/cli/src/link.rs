@@ -11,15 +11,25 @@ use crosscheck_linkage::index::{Index, prepare};
 use crosscheck_linkage::link::{self, Compared};
 use crosscheck_linkage::model::Model;
 
-/// Options of `crosscheck link`.
+/// The files both `link` and `train` read.
 #[derive(clap::Args)]
-pub struct LinkArgs {
+pub struct Inputs {
     /// Taxpayer-return extract, .csv or .parquet.
     #[arg(long)]
     returns: PathBuf,
     /// Subject file, .csv or .parquet.
     #[arg(long)]
     subjects: PathBuf,
+    /// Seed for the random pairs that estimate u.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// Options of `crosscheck link`.
+#[derive(clap::Args)]
+pub struct LinkArgs {
+    #[command(flatten)]
+    inputs: Inputs,
     /// Where to write the link result (.csv or .parquet).
     #[arg(long)]
     output: PathBuf,
@@ -30,9 +40,6 @@ pub struct LinkArgs {
     /// lines to OUTPUT.explain.jsonl.
     #[arg(long)]
     explain: bool,
-    /// Seed for the random pairs that estimate u.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
 }
 
 impl LinkArgs {
@@ -40,12 +47,14 @@ impl LinkArgs {
     /// model (what `demo` does).
     pub fn new(returns: PathBuf, subjects: PathBuf, output: PathBuf) -> LinkArgs {
         LinkArgs {
-            returns,
-            subjects,
+            inputs: Inputs {
+                returns,
+                subjects,
+                seed: 1,
+            },
             output,
             model: None,
             explain: false,
-            seed: 1,
         }
     }
 }
@@ -53,18 +62,11 @@ impl LinkArgs {
 /// Options of `crosscheck train`.
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    /// Taxpayer-return extract, .csv or .parquet.
-    #[arg(long)]
-    returns: PathBuf,
-    /// Subject file, .csv or .parquet.
-    #[arg(long)]
-    subjects: PathBuf,
+    #[command(flatten)]
+    inputs: Inputs,
     /// Where to write the model (JSON).
     #[arg(long)]
     output: PathBuf,
-    /// Seed for the random pairs that estimate u.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
 }
 
 struct Prepared {
@@ -74,7 +76,8 @@ struct Prepared {
     compared: Vec<Compared>,
 }
 
-fn load(returns: &Path, subjects: &Path) -> Result<Prepared> {
+fn load(inputs: &Inputs) -> Result<Prepared> {
+    let (returns, subjects) = (inputs.returns.as_path(), inputs.subjects.as_path());
     let started = Instant::now();
     let rows = crate::read_reported::<TaxReturn>(returns)?;
     if rows.is_empty() {
@@ -120,8 +123,8 @@ fn read_model(path: &Path) -> Result<Model> {
 
 /// Runs `crosscheck train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    let p = load(&args.returns, &args.subjects)?;
-    let model = link::train(&p.index, &p.prepared, &p.compared, args.seed);
+    let p = load(&args.inputs)?;
+    let model = link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed);
     let json = serde_json::to_string_pretty(&model).context("while encoding the model")?;
     std::fs::write(&args.output, json)
         .with_context(|| format!("while writing {}", args.output.display()))?;
@@ -136,10 +139,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 /// Runs `crosscheck link`; returns the outcome counts.
 pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
-    let p = load(&args.returns, &args.subjects)?;
+    let p = load(&args.inputs)?;
     let model = match &args.model {
         Some(path) => read_model(path)?,
-        None => link::train(&p.index, &p.prepared, &p.compared, args.seed),
+        None => link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed),
     };
     let decisions: Vec<link::Decision> = {
         use rayon::prelude::*;

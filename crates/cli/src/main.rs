@@ -189,12 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             if args.people == 0 {
                 bail!("--people must be at least 1");
             }
-            let config = SynthConfig {
-                people: args.people,
-                subjects: args.subjects,
-                seed: args.seed,
-                ..SynthConfig::default()
-            };
+            let config = SynthConfig::sized(args.people, args.subjects, args.seed);
             synth(&config, &args.out, args.format.into()).map(|_| ())
         }
         Command::Link(args) => link::run(&args).map(|_| ()),

@@ -108,3 +108,122 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     assert!(text(&o.stderr).contains("--people must be at least 1"));
     assert!(!Path::new("nope.csv").exists());
 }
+
+#[test]
+fn train_then_link_with_the_saved_model_explains_every_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        "3000",
+        "--subjects",
+        "300",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let model = dir.path().join("model.json");
+    let o = crosscheck(&[
+        "train",
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+        "--output",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(json["fields"].as_array().unwrap().len(), 5);
+    assert!(json["lambda"].as_f64().unwrap() > 0.0);
+    assert!(json["fields"][0]["levels"][0]["m"].as_f64().unwrap() > 0.5);
+
+    let result = dir.path().join("result.parquet");
+    let o = crosscheck(&[
+        "link",
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+        "--output",
+        result.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("link: match "),
+        "{}",
+        text(&o.stderr)
+    );
+    let rows =
+        crosscheck_contract::table::read::<crosscheck_contract::LinkResult>(&result).unwrap();
+    assert_eq!(rows.records.len(), 300);
+    let subjects = crosscheck_contract::table::read::<crosscheck_contract::Subject>(
+        &data.join("subjects.csv"),
+    )
+    .unwrap();
+    let order: Vec<_> = rows.records.iter().map(|r| r.subject_id.clone()).collect();
+    let expected: Vec<_> = subjects
+        .records
+        .iter()
+        .map(|s| s.subject_id.clone())
+        .collect();
+    assert_eq!(order, expected, "one row per subject, in input order");
+    for r in &rows.records {
+        if r.outcome == crosscheck_contract::Outcome::Match {
+            assert!(
+                r.evidence.as_deref().is_some_and(|e| e.contains("dob=")),
+                "{r:?}"
+            );
+            assert!(r.street.is_some() && r.address_tax_year.is_some());
+        }
+    }
+    let explain = std::fs::read_to_string(format!("{}.explain.jsonl", result.display())).unwrap();
+    assert_eq!(explain.lines().count(), 300);
+    let first: serde_json::Value = serde_json::from_str(explain.lines().next().unwrap()).unwrap();
+    assert!(first["decision"]["outcome"].is_string());
+}
+
+#[test]
+fn a_file_that_is_not_a_model_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
+    assert!(
+        crosscheck(&[
+            "synth",
+            "--people",
+            "200",
+            "--subjects",
+            "10",
+            "--out",
+            data.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let bogus = dir.path().join("model.json");
+    std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
+    let o = crosscheck(&[
+        "link",
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+        "--output",
+        dir.path().join("r.csv").to_str().unwrap(),
+        "--model",
+        bogus.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("not a crosscheck model"),
+        "{}",
+        text(&o.stderr)
+    );
+}

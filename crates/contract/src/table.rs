@@ -236,7 +236,7 @@ fn csv_error(path: &Path, e: &csv::Error) -> FileError {
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { pos, .. } => format!(
             "invalid UTF-8 at row {}",
-            pos.as_ref().map_or(0, |p| p.record().saturating_sub(0))
+            pos.as_ref().map_or(0, csv::Position::record)
         ),
         csv::ErrorKind::Io(io) => io.to_string(),
         _ => e.to_string(),

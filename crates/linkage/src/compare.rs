@@ -56,7 +56,7 @@ pub trait Candidate {
     /// Every distinct address with the last tax year it was used, oldest first.
     fn addresses(&self) -> &[(u16, Address)];
     /// The taxpayer's TINs as nine-digit strings.
-    fn tins(&self) -> Vec<String>;
+    fn tins(&self) -> &[String];
 }
 
 /// Which string an exact name agreement was on, for term-frequency adjustment.
@@ -282,7 +282,7 @@ pub fn compare(subject: &Prepared, swapped: &Name, taxpayer: &impl Candidate) ->
             family,
             dob_level(subject.dob, taxpayer.dobs()),
             address,
-            tin_level(subject.tin.as_deref(), &taxpayer.tins()),
+            tin_level(subject.tin.as_deref(), taxpayer.tins()),
         ],
         tf,
         swapped: is_swapped,
@@ -312,8 +312,8 @@ mod tests {
         fn addresses(&self) -> &[(u16, Address)] {
             &self.addresses
         }
-        fn tins(&self) -> Vec<String> {
-            self.tins.clone()
+        fn tins(&self) -> &[String] {
+            &self.tins
         }
     }
 

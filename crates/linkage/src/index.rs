@@ -37,6 +37,8 @@ pub struct LastAddress {
 pub struct Taxpayer {
     /// TINs, in the order used (an ITIN before an SSN); the last is current.
     pub tins: Vec<Tin>,
+    /// The same TINs as nine-digit strings, kept for comparison without allocating.
+    tin_digits: Vec<String>,
     /// Distinct names filed under.
     pub names: Vec<Name>,
     /// Distinct dates of birth on file.
@@ -58,8 +60,8 @@ impl Candidate for Taxpayer {
     fn addresses(&self) -> &[(u16, Address)] {
         &self.addresses
     }
-    fn tins(&self) -> Vec<String> {
-        self.tins.iter().map(Tin::digits).collect()
+    fn tins(&self) -> &[String] {
+        &self.tin_digits
     }
 }
 
@@ -106,6 +108,7 @@ impl Taxpayer {
         addresses.sort_by_key(|(y, _)| *y);
         Taxpayer {
             tins: vec![returns[0].tin],
+            tin_digits: vec![returns[0].tin.digits()],
             names,
             dobs,
             addresses,
@@ -174,9 +177,7 @@ impl Index {
             .par_iter()
             .map(|t| Taxpayer::from_returns(&groups[t]))
             .collect();
-        let taxpayers_before = taxpayers.len();
         merge_itin_to_ssn(&mut taxpayers);
-        debug_assert!(taxpayers.len() <= taxpayers_before);
 
         let keys: Vec<Vec<u64>> = taxpayers
             .par_iter()
@@ -313,6 +314,7 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
             let itin = taxpayers[i].clone();
             let target = &mut taxpayers[j];
             target.tins.insert(0, itin.tins[0]);
+            target.tin_digits.insert(0, itin.tins[0].digits());
             for n in itin.names {
                 if !target.names.contains(&n) {
                     target.names.push(n);

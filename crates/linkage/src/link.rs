@@ -155,29 +155,23 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     // match class (blocks are full of namesakes and relatives), so each field's m is read
     // off the best candidates whose *other* fields alone are overwhelming evidence
     // (≥ LOO_BITS): under the model's own conditional-independence assumption those are
-    // matches, and the field's level among them estimates its m. Two rounds, each with the
-    // previous round's weights choosing the best candidates.
+    // matches, and the field's level among them estimates its m. Each round's weights choose
+    // the next round's best candidates.
     let mut confident = 0u64;
     for _ in 0..TRAINING_ROUNDS {
         let mut m_counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
         confident = 0;
         for cands in compared {
-            let Some(best) = cands
-                .iter()
-                .map(|(t, c)| (score(&model, index, *t, c), c))
-                .max_by(|a, b| {
-                    a.0.weight
-                        .total_cmp(&b.0.weight)
-                        .then(b.0.taxpayer.cmp(&a.0.taxpayer))
-                })
-            else {
+            let Some(best) = best_of(&model, index, cands) else {
                 continue;
             };
-            let total: f64 = best.0.evidence.iter().map(|e| e.weight).sum();
+            let c = &cands[best].1;
+            let fields = field_weights(&model, index, c);
+            let total: f64 = fields.iter().map(|(w, _)| w).sum();
             let mut any = false;
-            for (f, e) in best.0.evidence.iter().enumerate() {
-                let level = best.1.levels[f];
-                if level != MISSING && total - e.weight >= LOO_BITS {
+            for (f, (w, _)) in fields.iter().enumerate() {
+                let level = c.levels[f];
+                if level != MISSING && total - w >= LOO_BITS {
                     m_counts[f][level as usize] += 1;
                     any = true;
                 }
@@ -191,7 +185,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         .map(|cands| {
             cands
                 .iter()
-                .map(|(t, c)| score(&model, index, *t, c).weight)
+                .map(|(_, c)| weight(&model, index, c))
                 .collect()
         })
         .collect();
@@ -213,34 +207,55 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     model
 }
 
-/// Scores one comparison.
-pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Scored {
-    let mut weight = 0.0;
-    let mut evidence = Vec::with_capacity(FIELDS.len());
+/// Each field's weight for one comparison, and whether a term frequency replaced u.
+fn field_weights(model: &Model, index: &Index, c: &Comparison) -> [(f64, bool); 5] {
+    let mut out = [(0.0, false); 5];
     for (f, &level) in c.levels.iter().enumerate() {
         let tf = match (f, level) {
             (0, 0) => c.tf.given.as_deref().map(|v| index.given_tf(v)),
             (1, 0 | 1) => c.tf.family.as_deref().map(|v| index.family_tf(v)),
             _ => None,
         };
-        // A frequency adjustment may weaken common names but never make a name stronger
-        // than an exact agreement on a name no one else has.
-        let w = model.weight(f, level, tf);
-        weight += w;
-        evidence.push(Evidence {
+        out[f] = (model.weight(f, level, tf), tf.is_some());
+    }
+    out
+}
+
+/// The match weight of one comparison without the prior (sum of the field weights).
+pub fn weight(model: &Model, index: &Index, c: &Comparison) -> f64 {
+    field_weights(model, index, c).iter().map(|(w, _)| w).sum()
+}
+
+/// Position of the best-weighted candidate (ties to the lower taxpayer index).
+fn best_of(model: &Model, index: &Index, cands: &Compared) -> Option<usize> {
+    (0..cands.len()).max_by(|&a, &b| {
+        weight(model, index, &cands[a].1)
+            .total_cmp(&weight(model, index, &cands[b].1))
+            .then(cands[b].0.cmp(&cands[a].0))
+    })
+}
+
+/// Scores one comparison with its per-field evidence; `probability` is left for
+/// [`decide`], which knows the other candidates.
+pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Scored {
+    let fields = field_weights(model, index, c);
+    let evidence = fields
+        .iter()
+        .enumerate()
+        .map(|(f, &(w, tf))| Evidence {
             field: FIELDS[f],
-            level: if level == MISSING {
+            level: if c.levels[f] == MISSING {
                 "missing"
             } else {
-                LEVELS[f][level as usize]
+                LEVELS[f][c.levels[f] as usize]
             },
             weight: w,
-            term_frequency: tf.is_some(),
-        });
-    }
+            term_frequency: tf,
+        })
+        .collect();
     Scored {
         taxpayer,
-        weight,
+        weight: fields.iter().map(|(w, _)| w).sum(),
         probability: f64::NAN,
         evidence,
         swapped: c.swapped,
@@ -255,39 +270,37 @@ pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Sco
 /// strong candidates therefore share the probability and neither is matched automatically.
 /// `weight` is reported as log2 of the posterior odds of the candidate against nobody.
 pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compared) -> Decision {
-    let mut scored: Vec<Scored> = compared
+    let prior = model.prior_weight() - (compared.len().max(1) as f64).log2();
+    let weights: Vec<f64> = compared
         .iter()
-        .map(|(t, c)| score(model, index, *t, c))
+        .map(|(_, c)| weight(model, index, c) + prior)
         .collect();
-    let n = scored.len().max(1) as f64;
-    let prior = model.prior_weight() - n.log2();
-    for s in &mut scored {
-        s.weight += prior;
-    }
-    let top = scored.iter().map(|s| s.weight).fold(0.0, f64::max);
-    let denominator = (-top).exp2() + scored.iter().map(|s| (s.weight - top).exp2()).sum::<f64>();
-    for s in &mut scored {
-        s.probability = (s.weight - top).exp2() / denominator;
-    }
-    scored.sort_by(|a, b| {
-        b.weight
-            .total_cmp(&a.weight)
-            .then(a.taxpayer.cmp(&b.taxpayer))
+    let top = weights.iter().copied().fold(0.0, f64::max);
+    let denominator = (-top).exp2() + weights.iter().map(|w| (w - top).exp2()).sum::<f64>();
+    let mut order: Vec<usize> = (0..compared.len()).collect();
+    order.sort_by(|&a, &b| {
+        weights[b]
+            .total_cmp(&weights[a])
+            .then(compared[a].0.cmp(&compared[b].0))
     });
-    let candidates = scored.len();
-    let mut it = scored.into_iter();
-    let best = it.next();
-    let runner_up = it.next();
+    let scored = |i: usize| {
+        let (t, c) = &compared[i];
+        let mut s = score(model, index, *t, c);
+        s.weight = weights[i];
+        s.probability = (weights[i] - top).exp2() / denominator;
+        s
+    };
+    let best = order.first().map(|&i| scored(i));
+    let runner_up = order.get(1).map(|&i| scored(i));
+    let levels = order
+        .first()
+        .map_or([MISSING; 5], |&i| compared[i].1.levels);
+    let candidates = compared.len();
     let t = &model.thresholds;
     let (outcome, reason) = match &best {
         None => (Outcome::NoMatch, None),
         Some(b) if b.probability < t.review_probability => (Outcome::NoMatch, None),
         Some(b) => {
-            let levels = compared
-                .iter()
-                .find(|(id, _)| *id == b.taxpayer)
-                .map(|(_, c)| c.levels)
-                .unwrap_or([MISSING; 5]);
             let reason = if b.probability < t.match_probability {
                 if runner_up
                     .as_ref()

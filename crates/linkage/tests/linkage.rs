@@ -49,12 +49,7 @@ fn subject(given: &str, family: &str, dob: Option<&str>, street: &str, zip: &str
 }
 
 fn config(people: usize, subjects: usize, seed: u64) -> SynthConfig {
-    SynthConfig {
-        people,
-        subjects,
-        seed,
-        ..SynthConfig::default()
-    }
+    SynthConfig::sized(people, subjects, seed)
 }
 
 /// A hand-made household inside a synthetic background population.

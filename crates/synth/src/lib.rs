@@ -53,6 +53,18 @@ pub struct SynthConfig {
     pub rates: Rates,
 }
 
+impl SynthConfig {
+    /// `people` and `subjects` from `seed`, everything else default.
+    pub fn sized(people: usize, subjects: usize, seed: u64) -> SynthConfig {
+        SynthConfig {
+            people,
+            subjects,
+            seed,
+            ..SynthConfig::default()
+        }
+    }
+}
+
 impl Default for SynthConfig {
     fn default() -> SynthConfig {
         SynthConfig {

@@ -367,18 +367,16 @@ pub struct Population {
     pub used_tins: std::collections::HashSet<u32>,
 }
 
-/// Unique TINs.
-struct TinPool {
-    used: std::collections::HashSet<u32>,
+/// Issues TINs of valid shape, never the same number twice.
+pub struct TinPool {
+    /// Every number issued so far.
+    pub used: std::collections::HashSet<u32>,
 }
 
 impl TinPool {
-    fn ssn(&mut self, rng: &mut impl Rng) -> Tin {
+    fn unique<R: Rng + ?Sized>(&mut self, rng: &mut R, draw: impl Fn(&mut R) -> u32) -> Tin {
         loop {
-            let area = rng.random_range(1..900u32);
-            let v = area * 1_000_000
-                + rng.random_range(1..100u32) * 10_000
-                + rng.random_range(1..10_000u32);
+            let v = draw(rng);
             if let Ok(t) = Tin::from_u32(v)
                 && self.used.insert(v)
             {
@@ -387,20 +385,25 @@ impl TinPool {
         }
     }
 
-    fn itin(&mut self, rng: &mut impl Rng) -> Tin {
+    /// A new SSN (area 001–899, group 01–99, serial 0001–9999; 666 is refused by [`Tin`]).
+    pub fn ssn<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Tin {
+        self.unique(rng, |r| {
+            r.random_range(1..900u32) * 1_000_000
+                + r.random_range(1..100u32) * 10_000
+                + r.random_range(1..10_000u32)
+        })
+    }
+
+    /// A new ITIN (`9XX`, group in an ITIN range).
+    pub fn itin<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Tin {
         const GROUPS: [(u32, u32); 4] = [(50, 65), (70, 88), (90, 92), (94, 99)];
-        loop {
-            let (lo, hi) = GROUPS[rng.random_range(0..GROUPS.len())];
-            let v = 900_000_000
-                + rng.random_range(0..100u32) * 1_000_000
-                + rng.random_range(lo..=hi) * 10_000
-                + rng.random_range(0..10_000u32);
-            if let Ok(t) = Tin::from_u32(v)
-                && self.used.insert(v)
-            {
-                return t;
-            }
-        }
+        self.unique(rng, |r| {
+            let (lo, hi) = GROUPS[r.random_range(0..GROUPS.len())];
+            900_000_000
+                + r.random_range(0..100u32) * 1_000_000
+                + r.random_range(lo..=hi) * 10_000
+                + r.random_range(0..10_000u32)
+        })
     }
 }
 

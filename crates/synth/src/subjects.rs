@@ -6,7 +6,7 @@ use rand::seq::IndexedRandom;
 use crosscheck_contract::{Date, Subject, Tin, Truth};
 
 use crate::names::{ACCENTS, NICKNAMES, Origin, TRANSLITERATIONS};
-use crate::population::{Address, Drawer, Population, SurnameStyle, family_as};
+use crate::population::{Address, Drawer, Population, SurnameStyle, TinPool, family_as};
 use crate::typo;
 
 /// What kind of person a subject is.
@@ -383,17 +383,10 @@ pub fn generate(
     }
     let kind_w = rand::distr::weighted::WeightedIndex::new(drawer.rates().subject_kinds)
         .expect("subject kind shares are positive");
-    let mut used = pop.used_tins.clone();
-    let mut fresh_tin = move |rng: &mut dyn rand::RngCore| loop {
-        let v = rng.random_range(1..900u32) * 1_000_000
-            + rng.random_range(1..100u32) * 10_000
-            + rng.random_range(1..10_000u32);
-        if let Ok(t) = Tin::from_u32(v)
-            && used.insert(v)
-        {
-            return t;
-        }
+    let mut pool = TinPool {
+        used: pop.used_tins.clone(),
     };
+    let mut fresh_tin = move |rng: &mut dyn rand::RngCore| pool.ssn(rng);
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
         let mut kind = SubjectKind::ALL[rand::distr::Distribution::sample(&kind_w, rng)];

@@ -7,12 +7,7 @@ use crosscheck_synth::population::SurnameStyle;
 use crosscheck_synth::{Rates, SubjectKind, SynthConfig, generate, write_dir};
 
 fn config(people: usize, subjects: usize, seed: u64) -> SynthConfig {
-    SynthConfig {
-        people,
-        subjects,
-        seed,
-        ..SynthConfig::default()
-    }
+    SynthConfig::sized(people, subjects, seed)
 }
 
 #[test]
