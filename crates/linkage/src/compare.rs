@@ -19,7 +19,13 @@ pub const FIELDS: [&str; 5] = ["given", "family", "dob", "address", "tin"];
 /// Level names per field, strongest agreement first; the last is disagreement.
 pub const LEVELS: [&[&str]; 5] = [
     &["exact", "equivalent", "similar", "weak", "different"],
-    &["exact", "one_surname", "similar", "weak", "different"],
+    &[
+        "exact",
+        "one_surname_or_variant",
+        "similar",
+        "weak",
+        "different",
+    ],
     &[
         "exact",
         "day_month_swapped",
@@ -94,8 +100,11 @@ fn given_level(s: &Name, c: &Name) -> (u8, Option<String>) {
     }
     let firsts = (s.given_first.as_deref(), c.given_first.as_deref());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
-    let middle_used = c.middle.as_ref().is_some_and(|m| m == sg && m.len() > 1)
-        || s.middle.as_ref().is_some_and(|m| m == cg && m.len() > 1);
+    // The middle name used as the given name, as written or as a nickname of it.
+    let same_or_variant =
+        |a: &str, b: &str| a.len() > 1 && (a == b || equivalence::equivalent(a, b));
+    let middle_used = c.middle.as_deref().is_some_and(|m| same_or_variant(m, sg))
+        || s.middle.as_deref().is_some_and(|m| same_or_variant(m, cg));
     let equivalent = equivalence::equivalent(sg, cg)
         || matches!(firsts, (Some(a), Some(b)) if equivalence::equivalent(a, b));
     if first_equal || middle_used || equivalent {
@@ -106,7 +115,7 @@ fn given_level(s: &Name, c: &Name) -> (u8, Option<String>) {
         return (2, None);
     }
     let initial = (sg.len() == 1 || cg.len() == 1) && sg.chars().next() == cg.chars().next();
-    if sim >= 0.80 || initial {
+    if sim >= 0.80 || initial || one_edit_apart(sg, cg) {
         return (3, None);
     }
     (4, None)
@@ -128,6 +137,13 @@ fn family_level(s: &Name, c: &Name) -> (u8, Option<String>) {
     {
         return (1, Some(shared.clone()));
     }
+    // A romanisation variant of the whole name or of one surname (PARK/PAK, NGUYEN/NGYUEN).
+    if s.family_alts
+        .iter()
+        .any(|a| c.family_alts.iter().any(|b| equivalence::equivalent(a, b)))
+    {
+        return (1, None);
+    }
     let mut best = jw(sf, cf);
     for a in &s.family_alts {
         for b in &c.family_alts {
@@ -136,9 +152,15 @@ fn family_level(s: &Name, c: &Name) -> (u8, Option<String>) {
             }
         }
     }
+    // Short names defeat Jaro–Winkler: one keying error in `KIM` or `XIE` is still weak
+    // agreement.
+    let one_edit = s
+        .family_alts
+        .iter()
+        .any(|a| c.family_alts.iter().any(|b| one_edit_apart(a, b)));
     if best >= 0.92 {
         (2, None)
-    } else if best >= 0.80 {
+    } else if best >= 0.80 || one_edit {
         (3, None)
     } else {
         (4, None)
@@ -233,6 +255,23 @@ fn tin_level(s: Option<&str>, tins: &[String]) -> u8 {
     best
 }
 
+/// The best address level of `address` against every address the taxpayer filed from (ties
+/// to the most recent), with that address's year; [`MISSING`] when `address` is empty.
+pub fn address_agreement(address: &Address, taxpayer: &impl Candidate) -> (u8, Option<u16>) {
+    let mut level = MISSING;
+    let mut year = None;
+    if address.has_street() || address.zip.is_some() || address.city.is_some() {
+        for (y, a) in taxpayer.addresses() {
+            let l = address_level(address, a);
+            if l <= level {
+                level = l;
+                year = Some(*y);
+            }
+        }
+    }
+    (level, year)
+}
+
 /// Compares a subject with a taxpayer.
 pub fn compare(subject: &Prepared, swapped: &Name, taxpayer: &impl Candidate) -> Comparison {
     // Names: best reading over every name on file and both orientations.
@@ -261,21 +300,7 @@ pub fn compare(subject: &Prepared, swapped: &Name, taxpayer: &impl Candidate) ->
     let (given, family, tf, is_swapped) =
         best.unwrap_or((MISSING, MISSING, TfKeys::default(), false));
 
-    // Address: the best level over every address on file; ties to the most recent.
-    let has_address = subject.address.has_street()
-        || subject.address.zip.is_some()
-        || subject.address.city.is_some();
-    let mut address = MISSING;
-    let mut address_year = None;
-    if has_address {
-        for (year, a) in taxpayer.addresses() {
-            let level = address_level(&subject.address, a);
-            if level <= address {
-                address = level;
-                address_year = Some(*year);
-            }
-        }
-    }
+    let (address, address_year) = address_agreement(&subject.address, taxpayer);
     Comparison {
         levels: [
             given,
@@ -405,6 +430,33 @@ mod tests {
         );
         let c = compare(&p, &s, &t);
         assert_eq!(c.levels, [1, 0, 2, 2, MISSING], "1980 vs 1981 is one digit");
+    }
+
+    #[test]
+    fn variants_short_typos_and_middle_nicknames_still_agree() {
+        let n = |g: &str, m: Option<&str>, f: &str| Name::new(Some(g), m, Some(f));
+        // A romanisation variant of the surname.
+        assert_eq!(
+            family_level(&n("Ji-Hoon", None, "Pak"), &n("JI-HOON", None, "PARK")).0,
+            1
+        );
+        // One keying error in a short surname is weak agreement, not disagreement.
+        assert_eq!(
+            family_level(&n("Eun", None, "Kmi"), &n("EUN", None, "KIM")).0,
+            3
+        );
+        assert_eq!(
+            family_level(&n("Jun", None, "Ie"), &n("JUN", None, "XIE")).0,
+            3
+        );
+        assert_eq!(
+            family_level(&n("Jun", None, "Wong"), &n("JUN", None, "KIM")).0,
+            4
+        );
+        // A nickname of the middle name used as the given name.
+        let c = n("MARIA", Some("PATRICIA"), "ESTRADA");
+        assert_eq!(given_level(&n("Trish", None, "Estrada"), &c).0, 1);
+        assert_eq!(given_level(&n("Tom", None, "Estrada"), &c).0, 4);
     }
 
     #[test]

@@ -259,6 +259,31 @@ impl Index {
         f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
     }
 
+    /// Random pairs of different taxpayers who share a family name (at most `per_name` per
+    /// name, so common names do not dominate), deterministic for `seed`: the non-matches from
+    /// which same-family agreement rates are learnt. Pairs are drawn at random within a name
+    /// because extracts are often ordered by household or address.
+    pub fn same_family_pairs(&self, per_name: usize, seed: u64) -> Vec<(u32, u32)> {
+        let mut groups: std::collections::BTreeMap<&str, Vec<u32>> =
+            std::collections::BTreeMap::new();
+        for (i, t) in self.taxpayers.iter().enumerate() {
+            if let Some(f) = t.names.first().and_then(|n| n.family.as_deref()) {
+                groups.entry(f).or_default().push(i as u32);
+            }
+        }
+        let mut rng = crate::SplitMix(seed);
+        let mut pairs = Vec::new();
+        for g in groups.values().filter(|g| g.len() > 1) {
+            let n = g.len() as u64;
+            for _ in 0..per_name.min(g.len() - 1) {
+                let a = rng.next() % n;
+                let b = (a + 1 + rng.next() % (n - 1)) % n;
+                pairs.push((g[a as usize], g[b as usize]));
+            }
+        }
+        pairs
+    }
+
     /// Candidate taxpayers for a subject: the union of its blocks, deduplicated, ascending.
     pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
         let mut out = Vec::new();

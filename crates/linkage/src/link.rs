@@ -16,7 +16,7 @@ use crosscheck_contract::Outcome;
 
 use crate::compare::{self, Comparison, FIELDS, LEVELS, MISSING, Prepared};
 use crate::index::Index;
-use crate::model::{Model, Vector};
+use crate::model::{Model, Vector, posteriors};
 
 /// One field's contribution to a match weight.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,8 +27,9 @@ pub struct Evidence {
     pub level: &'static str,
     /// Weight in bits (log2 Bayes factor).
     pub weight: f64,
-    /// Whether the weight was adjusted for the name's frequency.
-    pub term_frequency: bool,
+    /// How u was adjusted, if it was: `term_frequency` (a common name is weaker evidence) or
+    /// `same_family` (relatives share addresses).
+    pub adjustment: Option<&'static str>,
 }
 
 /// A candidate with its score.
@@ -97,24 +98,15 @@ pub fn compare_all(
         .collect()
 }
 
-/// SplitMix64: a small, seeded, portable generator for sampling random pairs.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// Rounds of re-estimating m.
 pub const TRAINING_ROUNDS: usize = 3;
 
 /// Bits of evidence the other fields must carry before a pair counts towards a field's m.
 pub const LOO_BITS: f64 = 30.0;
+
+/// Same-surname taxpayer pairs taken per surname to learn how often relatives share an
+/// address.
+pub const SAME_FAMILY_PAIRS_PER_NAME: usize = 50;
 
 /// Pairs sampled to estimate u.
 pub const U_SAMPLE_PAIRS: usize = 200_000;
@@ -126,7 +118,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     let mut model = Model::initial();
     let mut counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
     if !subjects.is_empty() && !index.is_empty() {
-        let mut rng = SplitMix(seed);
+        let mut rng = crate::SplitMix(seed);
         let pairs: Vec<(usize, usize)> = (0..U_SAMPLE_PAIRS)
             .map(|_| {
                 (
@@ -151,6 +143,24 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         }
     }
     model.set_u(&counts);
+    // Relatives live together: two different people with one surname share an address far
+    // more often than two random people. Learn that rate from same-surname taxpayers (all
+    // non-matches) and use it whenever the family name agrees.
+    let household_pairs = index.same_family_pairs(SAME_FAMILY_PAIRS_PER_NAME, seed);
+    let mut household = vec![0u64; LEVELS[3].len()];
+    for (a, b) in &household_pairs {
+        let (a, b) = (&index.taxpayers[*a as usize], &index.taxpayers[*b as usize]);
+        if let Some((_, latest)) = a.addresses.last()
+            && let (level, _) = compare::address_agreement(latest, b)
+            && level != MISSING
+        {
+            household[level as usize] += 1;
+        }
+    }
+    model.set_u_same_family(3, &household);
+    model
+        .training
+        .insert("same_family_pairs".into(), household_pairs.len() as f64);
     // m by leave-one-out agreement: EM over blocked pairs learns "shares a surname" as the
     // match class (blocks are full of namesakes and relatives), so each field's m is read
     // off the best candidates whose *other* fields alone are overwhelming evidence
@@ -166,12 +176,17 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
                 continue;
             };
             let c = &cands[best].1;
-            let fields = field_weights(&model, index, c);
+            // Unadjusted weights: a field's evidence must not depend on the field whose m
+            // is being read (the same-family address weight depends on the family name).
+            let fields = field_weights(&model, index, c, false);
             let total: f64 = fields.iter().map(|(w, _)| w).sum();
             let mut any = false;
             for (f, (w, _)) in fields.iter().enumerate() {
                 let level = c.levels[f];
-                if level != MISSING && total - w >= LOO_BITS {
+                // Names and addresses are shared within households (juniors, twins), so
+                // "confident" also needs a person-level identifier among the other fields.
+                let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
+                if level != MISSING && identified && total - w >= LOO_BITS {
                     m_counts[f][level as usize] += 1;
                     any = true;
                 }
@@ -189,7 +204,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
                 .collect()
         })
         .collect();
-    let iterations = model.fit_lambda(&weights);
+    let iterations = model.fit_lambda(&weights, index.len());
     let pairs: u64 = compared.iter().map(|c| c.len() as u64).sum();
     model
         .training
@@ -207,23 +222,44 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     model
 }
 
-/// Each field's weight for one comparison, and whether a term frequency replaced u.
-fn field_weights(model: &Model, index: &Index, c: &Comparison) -> [(f64, bool); 5] {
-    let mut out = [(0.0, false); 5];
+/// Each field's weight for one comparison, and whether u was adjusted (a name's term
+/// frequency, or the same-family rate for an address when the family name agrees).
+fn field_weights(
+    model: &Model,
+    index: &Index,
+    c: &Comparison,
+    same_family: bool,
+) -> [(f64, Option<&'static str>); 5] {
+    // Exact, one surname or a near spelling: the same family as far as addresses go.
+    let family_agrees = same_family && c.levels[1] <= 2;
+    let mut out = [(0.0, None); 5];
     for (f, &level) in c.levels.iter().enumerate() {
-        let tf = match (f, level) {
+        let u_instead = match (f, level) {
             (0, 0) => c.tf.given.as_deref().map(|v| index.given_tf(v)),
             (1, 0 | 1) => c.tf.family.as_deref().map(|v| index.family_tf(v)),
+            (3, l) if family_agrees && l != MISSING => {
+                model.fields[3].levels[l as usize].u_same_family
+            }
             _ => None,
         };
-        out[f] = (model.weight(f, level, tf), tf.is_some());
+        let adjustment = u_instead.map(|_| {
+            if f == 3 {
+                "same_family"
+            } else {
+                "term_frequency"
+            }
+        });
+        out[f] = (model.weight(f, level, u_instead), adjustment);
     }
     out
 }
 
 /// The match weight of one comparison without the prior (sum of the field weights).
 pub fn weight(model: &Model, index: &Index, c: &Comparison) -> f64 {
-    field_weights(model, index, c).iter().map(|(w, _)| w).sum()
+    field_weights(model, index, c, true)
+        .iter()
+        .map(|(w, _)| w)
+        .sum()
 }
 
 /// Position of the best-weighted candidate (ties to the lower taxpayer index).
@@ -238,7 +274,7 @@ fn best_of(model: &Model, index: &Index, cands: &Compared) -> Option<usize> {
 /// Scores one comparison with its per-field evidence; `probability` is left for
 /// [`decide`], which knows the other candidates.
 pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Scored {
-    let fields = field_weights(model, index, c);
+    let fields = field_weights(model, index, c, true);
     let evidence = fields
         .iter()
         .enumerate()
@@ -250,7 +286,7 @@ pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Sco
                 LEVELS[f][c.levels[f] as usize]
             },
             weight: w,
-            term_frequency: tf,
+            adjustment: tf,
         })
         .collect();
     Scored {
@@ -265,18 +301,18 @@ pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Sco
 
 /// Decides one subject from its compared candidates.
 ///
-/// Probabilities are posterior over "one of these candidates, or nobody in the extract":
-/// each candidate's prior is λ shared equally among the candidates, nobody's is 1 − λ. Two
-/// strong candidates therefore share the probability and neither is matched automatically.
+/// Probabilities are posterior over "one of the taxpayers, or nobody in the extract": each
+/// taxpayer's prior is λ shared equally by the whole extract, nobody's is 1 − λ (taxpayers
+/// outside the blocks have negligible weight and are left out of the sum). Two strong
+/// candidates therefore share the probability and neither is matched automatically.
 /// `weight` is reported as log2 of the posterior odds of the candidate against nobody.
 pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compared) -> Decision {
-    let prior = model.prior_weight() - (compared.len().max(1) as f64).log2();
+    let prior = model.candidate_prior(index.len());
     let weights: Vec<f64> = compared
         .iter()
         .map(|(_, c)| weight(model, index, c) + prior)
         .collect();
-    let top = weights.iter().copied().fold(0.0, f64::max);
-    let denominator = (-top).exp2() + weights.iter().map(|w| (w - top).exp2()).sum::<f64>();
+    let probabilities = posteriors(&weights);
     let mut order: Vec<usize> = (0..compared.len()).collect();
     order.sort_by(|&a, &b| {
         weights[b]
@@ -287,7 +323,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
         let (t, c) = &compared[i];
         let mut s = score(model, index, *t, c);
         s.weight = weights[i];
-        s.probability = (weights[i] - top).exp2() / denominator;
+        s.probability = probabilities[i];
         s
     };
     let best = order.first().map(|&i| scored(i));
@@ -300,6 +336,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     let (outcome, reason) = match &best {
         None => (Outcome::NoMatch, None),
         Some(b) if b.probability < t.review_probability => (Outcome::NoMatch, None),
+        Some(_) if !reviewable(&levels) => (Outcome::NoMatch, Some("below_minimum_identifiers")),
         Some(b) => {
             let reason = if b.probability < t.match_probability {
                 if runner_up
@@ -310,7 +347,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
                 } else {
                     Some("uncertain")
                 }
-            } else if levels[0] > 2 || levels[1] > 2 {
+            } else if levels[0] > 3 || levels[1] > 3 {
                 Some("name_not_in_agreement")
             } else if !corroborated(&levels) {
                 Some("not_corroborated")
@@ -339,14 +376,25 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
 }
 
 /// Whether a person-level identifier backs the name: date of birth exact (or day and month
-/// swapped) or TIN exact, with neither in disagreement; without a date of birth, an exact
-/// address with an exact or equivalent given name. Names and addresses are shared within
-/// families, so they alone never release anything (RULES.md rules 18 and 19).
+/// swapped), TIN exact, or a date of birth one digit off with the address in agreement — and
+/// neither date of birth nor TIN in disagreement. Names and addresses are shared within
+/// families (a son named for his father who never filed lives at the same address), so
+/// without a date of birth or TIN nothing is released automatically (RULES.md rules 18, 19).
 pub fn corroborated(levels: &[u8; 5]) -> bool {
-    let [given, _, dob, address, tin] = *levels;
+    let [_, _, dob, address, tin] = *levels;
     let contradicted = dob == 4 || tin == 2;
-    let identified = dob <= 1 || tin == 0 || (dob == MISSING && address == 0 && given <= 1);
+    let identified = dob <= 1 || tin == 0 || (dob == 2 && address <= 1);
     identified && !contradicted
+}
+
+/// The minimum identifier set below which a person is not asked to review (as SAVE and
+/// CBSV refuse to answer below theirs): some agreement on a name, and on at least one of
+/// date of birth, address (same ZIP or better) or TIN. Name agreement alone is `no_match`.
+pub fn reviewable(levels: &[u8; 5]) -> bool {
+    let [given, family, dob, address, tin] = *levels;
+    let name = given <= 3 || family <= 3;
+    let other = dob <= 3 || address <= 2 || tin <= 1;
+    name && other
 }
 
 /// The evidence of a scored candidate as `field=level:+w;…` (the result file's column).
@@ -359,7 +407,11 @@ pub fn evidence_string(s: &Scored) -> String {
             e.field,
             e.level,
             e.weight,
-            if e.term_frequency { "(tf)" } else { "" }
+            match e.adjustment {
+                Some("term_frequency") => "(tf)",
+                Some(_) => "(household)",
+                None => "",
+            }
         );
     }
     if s.swapped {

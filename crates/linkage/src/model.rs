@@ -22,6 +22,11 @@ pub struct Level {
     pub m: f64,
     /// P(level | different people).
     pub u: f64,
+    /// P(level | different people who share a family name), for fields whose agreement
+    /// runs in families (the address: relatives live together). Used in place of `u` when
+    /// the family name agrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub u_same_family: Option<f64>,
 }
 
 /// The levels of one field.
@@ -65,8 +70,8 @@ pub struct TfProvenance {
 pub struct Model {
     /// Format version of this file.
     pub version: u32,
-    /// Prior probability that a subject is someone in the extract (shared equally among the
-    /// subject's candidates).
+    /// Prior probability that a subject is someone in the extract; shared equally by every
+    /// taxpayer of the extract being linked against (see [`Model::candidate_prior`]).
     pub lambda: f64,
     /// Comparison fields with their levels.
     pub fields: Vec<Field>,
@@ -76,6 +81,17 @@ pub struct Model {
     pub term_frequencies: TfProvenance,
     /// Training statistics: pairs sampled for u, candidate pairs and EM iterations for m.
     pub training: BTreeMap<String, f64>,
+}
+
+/// Posterior probability of each candidate, given each one's log2 odds against "nobody in
+/// the extract" (prior included): `2^w_i / (1 + Σ 2^w_j)`, computed without overflow.
+pub fn posteriors(log2_odds: &[f64]) -> Vec<f64> {
+    let top = log2_odds.iter().copied().fold(0.0, f64::max);
+    let denominator = (-top).exp2() + log2_odds.iter().map(|w| (w - top).exp2()).sum::<f64>();
+    log2_odds
+        .iter()
+        .map(|w| (w - top).exp2() / denominator)
+        .collect()
 }
 
 /// A comparison vector: one level per field, [`MISSING`] where not comparable.
@@ -119,6 +135,7 @@ impl Model {
                             name: (*l).to_owned(),
                             m,
                             u,
+                            u_same_family: None,
                         })
                         .collect(),
                 }
@@ -137,15 +154,23 @@ impl Model {
         }
     }
 
-    /// The weight (log2 Bayes factor) of `level` of `field`, with `u` replaced by a term
-    /// frequency when one is given.
-    pub fn weight(&self, field: usize, level: u8, tf: Option<f64>) -> f64 {
+    /// The weight (log2 Bayes factor) of `level` of `field`, with `u` replaced by `u_instead`
+    /// (a term frequency, or the same-family u) when one is given.
+    pub fn weight(&self, field: usize, level: u8, u_instead: Option<f64>) -> f64 {
         if level == MISSING {
             return 0.0;
         }
         let l = &self.fields[field].levels[level as usize];
-        let u = tf.map_or(l.u, |t| t.max(1e-7));
+        let u = u_instead.map_or(l.u, |t| t.max(1e-7));
         (l.m / u).log2()
+    }
+
+    /// Sets the same-family u of `field` from level counts (Laplace-smoothed).
+    pub fn set_u_same_family(&mut self, field: usize, counts: &[u64]) {
+        let total: u64 = counts.iter().sum::<u64>() + counts.len() as u64;
+        for (level, n) in self.fields[field].levels.iter_mut().zip(counts) {
+            level.u_same_family = Some((*n + 1) as f64 / total as f64);
+        }
     }
 
     /// log2 of the prior odds.
@@ -173,25 +198,27 @@ impl Model {
         }
     }
 
+    /// log2 of the prior odds that a subject is one particular taxpayer of `taxpayers`
+    /// rather than nobody in the extract: λ is shared equally by every taxpayer, so a bigger
+    /// extract asks for more evidence.
+    pub fn candidate_prior(&self, taxpayers: usize) -> f64 {
+        self.prior_weight() - (taxpayers.max(1) as f64).log2()
+    }
+
     /// Estimates λ, the prior probability that a subject is someone in the extract, by EM
     /// over subjects: each item holds the match weights (without prior) of one subject's
-    /// candidates. Returns the iterations run.
-    pub fn fit_lambda(&mut self, subjects: &[Vec<f64>]) -> usize {
+    /// candidates among `taxpayers`. Returns the iterations run.
+    pub fn fit_lambda(&mut self, subjects: &[Vec<f64>], taxpayers: usize) -> usize {
         for iter in 1..=200 {
-            let (mut sum, mut n) = (0.0f64, 0.0f64);
-            let prior = self.prior_weight();
+            let prior = self.candidate_prior(taxpayers);
+            let mut sum = 0.0;
+            let mut scratch = Vec::new();
             for weights in subjects {
-                n += 1.0;
-                if weights.is_empty() {
-                    continue;
-                }
-                let k = (weights.len() as f64).log2();
-                let top = weights.iter().fold(f64::MIN, |a, b| a.max(*b)) + prior - k;
-                let top = top.max(0.0);
-                let others: f64 = weights.iter().map(|w| (w + prior - k - top).exp2()).sum();
-                sum += others / ((-top).exp2() + others);
+                scratch.clear();
+                scratch.extend(weights.iter().map(|w| w + prior));
+                sum += posteriors(&scratch).iter().sum::<f64>();
             }
-            let next = (sum / n.max(1.0)).clamp(1e-6, 1.0 - 1e-6);
+            let next = (sum / subjects.len().max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
             let done = (next - self.lambda).abs() < 1e-7;
             self.lambda = next;
             if done {

@@ -29,7 +29,8 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// Values that stand for "no name".
+/// Values that stand for "no name". `NA` alone is not one: it is a Chinese given name; `N/A`
+/// folds to `N A`.
 const PLACEHOLDERS: &[&str] = &[
     "FNU",
     "LNU",
@@ -39,7 +40,6 @@ const PLACEHOLDERS: &[&str] = &[
     "UNKNOWN",
     "UNK",
     "NONE",
-    "NA",
     "N A",
     "NOT APPLICABLE",
     "NOT GIVEN",
@@ -401,6 +401,12 @@ mod tests {
         assert_eq!(n.middle, None);
         assert_eq!(n.family.as_deref(), Some("SMITH"));
         assert_eq!(Name::new(None, None, Some("UNKNOWN")).family, None);
+        // `NA` is a given name (娜); `N/A` is not a name.
+        assert_eq!(
+            Name::new(Some("Na"), None, Some("Li")).given.as_deref(),
+            Some("NA")
+        );
+        assert_eq!(Name::new(Some("N/A"), None, Some("Li")).given, None);
     }
 
     #[test]

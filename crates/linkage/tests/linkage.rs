@@ -198,13 +198,21 @@ fn every_decision_carries_its_evidence() {
             .iter()
             .find(|e| e.field == "family")
             .unwrap()
-            .term_frequency
+            .adjustment
+            == Some("term_frequency")
     );
 }
 
 type Row = (Outcome, Option<String>, String);
 
-fn run(seed: u64) -> (crosscheck_linkage::evaluate::Report, Vec<Row>) {
+struct Run {
+    report: crosscheck_linkage::evaluate::Report,
+    rows: Vec<Row>,
+    model: Model,
+    findable_share: f64,
+}
+
+fn run(seed: u64) -> Run {
     let data = crosscheck_synth::generate(&config(20_000, 2_000, seed));
     let index = Index::build(&data.returns);
     let prepared: Vec<_> = data.subjects.iter().map(prepare).collect();
@@ -223,36 +231,63 @@ fn run(seed: u64) -> (crosscheck_linkage::evaluate::Report, Vec<Row>) {
         ));
         results.push(LinkResult::new(s.subject_id.clone(), d.outcome, tin));
     }
-    (
-        crosscheck_linkage::evaluate::evaluate(&data.truth, &results),
+    let findable = data.truth.iter().filter(|t| !t.tins.is_empty()).count();
+    Run {
+        report: crosscheck_linkage::evaluate::evaluate(&data.truth, &results),
         rows,
-    )
+        model,
+        findable_share: findable as f64 / data.truth.len() as f64,
+    }
+}
+
+/// The seed-2024 run, shared by the tests that only read it.
+fn run_2024() -> &'static Run {
+    static RUN: std::sync::OnceLock<Run> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| run(2024))
 }
 
 #[test]
 fn accuracy_on_a_small_synthetic_population_stays_above_its_floors() {
-    // Floors sit below the figures measured when this test was written (README) so that a
-    // regression fails it; raise them as the matcher improves.
-    let (report, _) = run(2024);
-    let o = &report.overall.rates;
-    assert!(o.precision.unwrap() >= 0.995, "precision {:?}", o.precision);
-    assert!(o.recall.unwrap() >= 0.80, "recall {:?}", o.recall);
+    // Floors sit a little below the figures measured when this test was last raised
+    // (precision 1.0000, recall 0.868, review 6.95%, recall with review 0.984 on this seed)
+    // so that a regression fails it; raise them as the matcher improves.
+    let run = run_2024();
+    let o = &run.report.overall.rates;
+    assert!(o.precision.unwrap() >= 0.998, "precision {:?}", o.precision);
+    assert!(o.recall.unwrap() >= 0.84, "recall {:?}", o.recall);
     assert!(
         o.recall_with_review.unwrap() >= 0.97,
         "recall with review {:?}",
         o.recall_with_review
     );
     assert!(
-        o.review_rate.unwrap() <= 0.30,
+        o.review_rate.unwrap() <= 0.10,
         "review rate {:?}",
         o.review_rate
     );
-    assert_eq!(report.by_kind["namesake"].counts.wrong_matches, 0);
+    for kind in ["namesake", "relative", "non_filer"] {
+        assert_eq!(run.report.by_kind[kind].counts.wrong_matches, 0, "{kind}");
+    }
+}
+
+#[test]
+fn training_estimates_the_share_of_subjects_in_the_extract_and_the_household_effect() {
+    let run = run_2024();
+    // λ is learnt without labels; the truth says what it should be.
+    assert!(
+        (run.model.lambda - run.findable_share).abs() < 0.05,
+        "λ {} vs share in extract {}",
+        run.model.lambda,
+        run.findable_share
+    );
+    // Relatives share addresses: among different people with one surname, an exact address
+    // agreement is far commoner than among random people, so it is weaker evidence.
+    let exact = &run.model.fields[3].levels[0];
+    let same_family = exact.u_same_family.expect("learnt from same-surname pairs");
+    assert!(same_family > 10.0 * exact.u, "{same_family} vs {}", exact.u);
 }
 
 #[test]
 fn the_same_input_gives_the_same_decisions_and_weights() {
-    let (_, a) = run(5);
-    let (_, b) = run(5);
-    assert_eq!(a, b);
+    assert_eq!(run(5).rows, run(5).rows);
 }
