@@ -140,10 +140,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
     let p = load(&args.inputs)?;
+    let phase = Instant::now();
     let model = match &args.model {
         Some(path) => read_model(path)?,
         None => link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed),
     };
+    let trained = phase.elapsed();
     let decisions: Vec<link::Decision> = {
         use rayon::prelude::*;
         (0..p.subjects.len())
@@ -151,6 +153,16 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
             .map(|i| link::decide(&model, &p.index, &p.prepared[i], &p.compared[i]))
             .collect()
     };
+    eprintln!(
+        "link: model {:.1}s ({}), decide {:.1}s",
+        trained.as_secs_f64(),
+        if args.model.is_some() {
+            "loaded"
+        } else {
+            "trained"
+        },
+        (phase.elapsed() - trained).as_secs_f64()
+    );
     let mut writer = table::Writer::<LinkResult>::create(&args.output)?;
     let mut explain = if args.explain {
         let path = PathBuf::from(format!("{}.explain.jsonl", args.output.display()));

@@ -92,19 +92,19 @@ pub trait Record: Sized {
 /// The cells of one row, addressed by column name.
 pub struct Values<'a> {
     columns: &'static [Column],
-    cells: &'a [Option<String>],
+    cells: &'a [Option<&'a str>],
 }
 
 impl<'a> Values<'a> {
     /// Cells for `columns`, in order (used by tests and by callers that build rows in memory).
-    pub fn new(columns: &'static [Column], cells: &'a [Option<String>]) -> Values<'a> {
+    pub fn new(columns: &'static [Column], cells: &'a [Option<&'a str>]) -> Values<'a> {
         Values { columns, cells }
     }
 
     /// The trimmed cell of `column`, `None` when absent or blank.
     pub fn get(&self, column: &'static str) -> Option<&'a str> {
         let i = self.columns.iter().position(|c| c.name == column)?;
-        let cell = self.cells.get(i)?.as_deref()?.trim();
+        let cell = self.cells.get(i).copied().flatten()?.trim();
         (!cell.is_empty()).then_some(cell)
     }
 
@@ -311,7 +311,7 @@ impl<T: Record> Collector<T> {
         }
     }
 
-    fn push(&mut self, row: u64, cells: &[Option<String>]) {
+    fn push(&mut self, row: u64, cells: &[Option<&str>]) {
         let values = Values::new(T::COLUMNS, cells);
         let mut warnings = Vec::new();
         let parsed = T::from_values(&values, &mut warnings);
@@ -365,7 +365,6 @@ pub fn read_csv_from<T: Record, R: std::io::Read>(
     let map = column_map::<T>(path, &header)?;
     let mut collector = Collector::<T>::new();
     let mut record = csv::ByteRecord::new();
-    let mut cells: Vec<Option<String>> = vec![None; map.len()];
     let mut row = 0u64;
     loop {
         match csv.read_byte_record(&mut record) {
@@ -374,25 +373,22 @@ pub fn read_csv_from<T: Record, R: std::io::Read>(
             Err(e) => return Err(csv_error(path, &e)),
         }
         row += 1;
-        let mut bad_utf8 = None;
-        for (cell, pos) in cells.iter_mut().zip(&map) {
-            *cell = match pos.and_then(|p| record.get(p)) {
-                Some(bytes) => match std::str::from_utf8(bytes) {
-                    Ok(s) => Some(s.to_owned()),
-                    Err(_) => {
-                        bad_utf8 = Some(());
-                        None
-                    }
-                },
-                None => None,
-            };
+        // Cells borrow from the record: a row type copies only what it keeps.
+        let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
+            .iter()
+            .map(|pos| {
+                pos.and_then(|p| record.get(p))
+                    .map(std::str::from_utf8)
+                    .transpose()
+            })
+            .collect();
+        match cells {
+            Ok(cells) => collector.push(row, &cells),
+            Err(_) => {
+                let issue = FieldIssue::new(T::COLUMNS[0].name, "row is not valid UTF-8");
+                collector.loaded.rejected.push(RowIssue { row, issue });
+            }
         }
-        if bad_utf8.is_some() {
-            let issue = FieldIssue::new(T::COLUMNS[0].name, "row is not valid UTF-8");
-            collector.loaded.rejected.push(RowIssue { row, issue });
-            continue;
-        }
-        collector.push(row, &cells);
     }
     Ok(collector.loaded)
 }
@@ -429,7 +425,8 @@ fn read_parquet<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
         for (cell, pos) in cells.iter_mut().zip(&map) {
             *cell = pos.and_then(|p| fields.get(p)).and_then(|f| field_text(f));
         }
-        collector.push(i as u64 + 1, &cells);
+        let borrowed: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
+        collector.push(i as u64 + 1, &borrowed);
     }
     Ok(collector.loaded)
 }

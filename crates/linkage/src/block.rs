@@ -7,7 +7,7 @@
 //! [`MAX_BLOCK`] taxpayers (a common name with no other field) is skipped for that subject:
 //! such a key alone could never support an automatic match, and other keys still apply.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use crosscheck_contract::Date;
 
@@ -56,7 +56,7 @@ pub fn soundex(s: &str) -> String {
 }
 
 fn key(tag: u8, parts: &[&str]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = rustc_hash::FxHasher::default();
     tag.hash(&mut h);
     parts.hash(&mut h);
     h.finish()

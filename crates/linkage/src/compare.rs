@@ -6,12 +6,10 @@
 //! filed with, and the best agreement counts (ties go to the most recent address). Names are
 //! also compared with given and family swapped.
 
-use strsim::jaro_winkler;
-
 use crosscheck_contract::Date;
 
-use crate::equivalence;
 use crate::normalise::{Address, Name};
+use crate::similarity;
 
 /// The compared fields, in comparison-vector order.
 pub const FIELDS: [&str; 5] = ["given", "family", "dob", "address", "tin"];
@@ -65,13 +63,22 @@ pub trait Candidate {
     fn tins(&self) -> &[String];
 }
 
-/// Which string an exact name agreement was on, for term-frequency adjustment.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TfKeys {
-    /// Given name agreed exactly on this value.
-    pub given: Option<String>,
-    /// Family name (or one surname) agreed exactly on this value.
-    pub family: Option<String>,
+/// How common a name is among the taxpayers, for term-frequency weights.
+pub trait TermFrequencies {
+    /// Share of taxpayers (0..1] with this folded given name.
+    fn given(&self, value: &str) -> f64;
+    /// Share of taxpayers (0..1] with this family name or surname.
+    fn family(&self, value: &str) -> f64;
+}
+
+/// How common the values of exact name agreements are (shares of taxpayers), looked up once
+/// when comparing so that scoring never touches strings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TermShares {
+    /// The given name agreed exactly on a value this common.
+    pub given: Option<f64>,
+    /// The family name (or one surname) agreed exactly on a value this common.
+    pub family: Option<f64>,
 }
 
 /// The comparison of one subject with one taxpayer.
@@ -79,34 +86,38 @@ pub struct TfKeys {
 pub struct Comparison {
     /// Level per field (index into [`LEVELS`]), or [`MISSING`].
     pub levels: [u8; 5],
-    /// Values of exact name agreements.
-    pub tf: TfKeys,
+    /// How common the exactly agreeing names are.
+    pub tf: TermShares,
     /// Whether the best name reading had given and family swapped.
     pub swapped: bool,
     /// Tax year of the address that agreed best.
     pub address_year: Option<u16>,
 }
 
-fn jw(a: &str, b: &str) -> f64 {
-    jaro_winkler(a, b)
+/// Whether two sorted group lists share a group.
+fn intersects(a: &[u16], b: &[u16]) -> bool {
+    !a.is_empty() && !b.is_empty() && a.iter().any(|g| b.binary_search(g).is_ok())
 }
 
-fn given_level(s: &Name, c: &Name) -> (u8, Option<String>) {
+fn jw(a: &str, b: &str) -> f64 {
+    similarity::jaro_winkler(a, b)
+}
+
+fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let (Some(sg), Some(cg)) = (&s.given, &c.given) else {
         return (MISSING, None);
     };
     if sg == cg {
-        return (0, Some(cg.clone()));
+        return (0, Some(cg.as_str()));
     }
     let firsts = (s.given_first.as_deref(), c.given_first.as_deref());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
     // The middle name used as the given name, as written or as a nickname of it.
-    let same_or_variant =
-        |a: &str, b: &str| a.len() > 1 && (a == b || equivalence::equivalent(a, b));
-    let middle_used = c.middle.as_deref().is_some_and(|m| same_or_variant(m, sg))
-        || s.middle.as_deref().is_some_and(|m| same_or_variant(m, cg));
-    let equivalent = equivalence::equivalent(sg, cg)
-        || matches!(firsts, (Some(a), Some(b)) if equivalence::equivalent(a, b));
+    let middle_used = c.middle.as_ref().is_some_and(|m| m == sg && m.len() > 1)
+        || s.middle.as_ref().is_some_and(|m| m == cg && m.len() > 1)
+        || intersects(&c.middle_groups, &s.given_groups)
+        || intersects(&s.middle_groups, &c.given_groups);
+    let equivalent = intersects(&s.given_groups, &c.given_groups);
     if first_equal || middle_used || equivalent {
         return (1, None);
     }
@@ -121,12 +132,12 @@ fn given_level(s: &Name, c: &Name) -> (u8, Option<String>) {
     (4, None)
 }
 
-fn family_level(s: &Name, c: &Name) -> (u8, Option<String>) {
+fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let (Some(sf), Some(cf)) = (&s.family, &c.family) else {
         return (MISSING, None);
     };
     if sf == cf {
-        return (0, Some(cf.clone()));
+        return (0, Some(cf.as_str()));
     }
     // Either surname, with or without particles; the longest shared reading counts.
     if let Some(shared) = s
@@ -135,13 +146,10 @@ fn family_level(s: &Name, c: &Name) -> (u8, Option<String>) {
         .filter(|a| a.len() > 1 && c.family_alts.contains(a))
         .max_by_key(|a| a.len())
     {
-        return (1, Some(shared.clone()));
+        return (1, Some(shared.as_str()));
     }
     // A romanisation variant of the whole name or of one surname (PARK/PAK, NGUYEN/NGYUEN).
-    if s.family_alts
-        .iter()
-        .any(|a| c.family_alts.iter().any(|b| equivalence::equivalent(a, b)))
-    {
+    if intersects(&s.family_groups, &c.family_groups) {
         return (1, None);
     }
     let mut best = jw(sf, cf);
@@ -203,7 +211,7 @@ fn dob_level(s: Option<Date>, dobs: &[Date]) -> u8 {
 }
 
 fn one_edit_apart(a: &str, b: &str) -> bool {
-    strsim::damerau_levenshtein(a, b) <= 1
+    similarity::within_one_edit(a, b)
 }
 
 fn address_level(s: &Address, c: &Address) -> u8 {
@@ -246,9 +254,7 @@ fn tin_level(s: Option<&str>, tins: &[String]) -> u8 {
             return 0;
         }
         let diff = s.bytes().zip(t.bytes()).filter(|(a, b)| a != b).count();
-        if s.len() == t.len()
-            && (diff == 1 || (diff == 2 && strsim::damerau_levenshtein(s, t) == 1))
-        {
+        if s.len() == t.len() && (diff == 1 || (diff == 2 && similarity::within_one_edit(s, t))) {
             best = 1;
         }
     }
@@ -272,33 +278,43 @@ pub fn address_agreement(address: &Address, taxpayer: &impl Candidate) -> (u8, O
     (level, year)
 }
 
-/// Compares a subject with a taxpayer.
-pub fn compare(subject: &Prepared, swapped: &Name, taxpayer: &impl Candidate) -> Comparison {
-    // Names: best reading over every name on file and both orientations.
-    let mut best: Option<(u8, u8, TfKeys, bool)> = None;
+/// Compares a subject with a taxpayer; `frequencies` says how common names are.
+pub fn compare(
+    subject: &Prepared,
+    swapped: &Name,
+    taxpayer: &impl Candidate,
+    frequencies: &impl TermFrequencies,
+) -> Comparison {
+    // Names: best reading over every name on file and both orientations (a swapped reading
+    // ranks one step lower, so it wins only when it agrees better).
+    let rank = |g: u8, f: u8, swapped: bool| {
+        u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(swapped)
+    };
+    /// (rank, given level, family level, exact given value, exact family value, swapped)
+    type Reading<'a> = (u16, u8, u8, Option<&'a str>, Option<&'a str>, bool);
+    let mut best: Option<Reading> = None;
     for c in taxpayer.names() {
         for (s, is_swapped) in [(&subject.name, false), (swapped, true)] {
             let (g, gv) = given_level(s, c);
             let (f, fv) = family_level(s, c);
-            let rank =
-                |g: u8, f: u8| u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(is_swapped);
-            if best.as_ref().is_none_or(|(bg, bf, _, bs)| {
-                rank(g, f) < u16::from((*bg).min(5)) + u16::from((*bf).min(5)) + u16::from(*bs)
-            }) {
-                best = Some((
-                    g,
-                    f,
-                    TfKeys {
-                        given: gv,
-                        family: fv,
-                    },
-                    is_swapped,
-                ));
+            let r = rank(g, f, is_swapped);
+            if best.as_ref().is_none_or(|b| r < b.0) {
+                best = Some((r, g, f, gv, fv, is_swapped));
             }
         }
     }
-    let (given, family, tf, is_swapped) =
-        best.unwrap_or((MISSING, MISSING, TfKeys::default(), false));
+    let (given, family, tf, is_swapped) = match best {
+        Some((_, g, f, gv, fv, sw)) => (
+            g,
+            f,
+            TermShares {
+                given: gv.map(|v| frequencies.given(v)),
+                family: fv.map(|v| frequencies.family(v)),
+            },
+            sw,
+        ),
+        None => (MISSING, MISSING, TermShares::default(), false),
+    };
 
     let (address, address_year) = address_agreement(&subject.address, taxpayer);
     Comparison {
@@ -339,6 +355,18 @@ mod tests {
         }
         fn tins(&self) -> &[String] {
             &self.tins
+        }
+    }
+
+    /// GARCIA is very common, every other name rare.
+    struct Shares;
+
+    impl TermFrequencies for Shares {
+        fn given(&self, _: &str) -> f64 {
+            0.001
+        }
+        fn family(&self, v: &str) -> f64 {
+            if v == "GARCIA" { 0.5 } else { 0.001 }
         }
     }
 
@@ -405,9 +433,13 @@ mod tests {
             "78702",
             Some("123456789"),
         );
-        let c = compare(&p, &s, &t);
+        let c = compare(&p, &s, &t, &Shares);
         assert_eq!(c.levels, [1, 1, 0, 0, 0]);
-        assert_eq!(c.tf.family.as_deref(), Some("GARCIA"));
+        assert_eq!(
+            c.tf.family,
+            Some(0.5),
+            "the shared surname GARCIA is looked up"
+        );
         assert_eq!(c.address_year, Some(2024));
         let (p, s) = subject(
             "Francsico",
@@ -417,7 +449,7 @@ mod tests {
             "78701",
             Some("123456780"),
         );
-        let c = compare(&p, &s, &t);
+        let c = compare(&p, &s, &t, &Shares);
         assert_eq!(c.levels, [2, 1, 1, 0, 1]);
         assert_eq!(c.address_year, Some(2020));
         let (p, s) = subject(
@@ -428,7 +460,7 @@ mod tests {
             "78702",
             None,
         );
-        let c = compare(&p, &s, &t);
+        let c = compare(&p, &s, &t, &Shares);
         assert_eq!(c.levels, [1, 0, 2, 2, MISSING], "1980 vs 1981 is one digit");
     }
 
@@ -463,7 +495,7 @@ mod tests {
     fn swapped_names_are_recognised() {
         let t = taxpayer();
         let (p, s) = subject("Garcia Lopez", "Francisco", None, "", "", None);
-        let c = compare(&p, &s, &t);
+        let c = compare(&p, &s, &t, &Shares);
         assert!(c.swapped);
         assert_eq!(&c.levels[..2], &[0, 0]);
         assert_eq!(c.levels[2], MISSING);
@@ -474,7 +506,7 @@ mod tests {
         fn comparison_never_panics(a in "\\PC{0,20}", b in "\\PC{0,20}", d in "\\PC{0,12}") {
             let t = taxpayer();
             let (p, s) = subject(&a, &b, Some(&d), &a, &d, Some(&b));
-            let c = compare(&p, &s, &t);
+            let c = compare(&p, &s, &t, &Shares);
             for (i, l) in c.levels.iter().enumerate() {
                 prop_assert!(*l == MISSING || (*l as usize) < LEVELS[i].len());
             }

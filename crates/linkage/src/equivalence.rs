@@ -7,7 +7,7 @@
 //! Chinese and South Asian names. The table is data, documented in `docs/linkage.md`;
 //! extending it never needs a code change.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 /// One group per line, spellings separated by spaces.
@@ -112,7 +112,7 @@ SHEVCHENKO SCHEVCHENKO";
 
 /// Every spelling mapped to the groups it belongs to.
 static INDEX: LazyLock<HashMap<&'static str, Vec<u16>>> = LazyLock::new(|| {
-    let mut map: HashMap<&'static str, Vec<u16>> = HashMap::new();
+    let mut map: HashMap<&'static str, Vec<u16>> = HashMap::default();
     for (g, line) in GROUPS.lines().enumerate() {
         for name in line.split_whitespace() {
             map.entry(name).or_default().push(g as u16);

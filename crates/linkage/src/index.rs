@@ -5,14 +5,14 @@
 //! both numbers, so that they are one candidate and not two competing ones. The index maps
 //! blocking keys to taxpayers and counts name frequencies for term-frequency weights.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
 use crosscheck_contract::{Date, TaxReturn, Tin, TinKind};
 
 use crate::block::{self, MAX_BLOCK};
-use crate::compare::{Candidate, Prepared};
+use crate::compare::{Candidate, Prepared, TermFrequencies};
 use crate::normalise::{self, Address, Name};
 
 /// The last known address, as filed (what a release would carry).
@@ -76,31 +76,58 @@ impl Taxpayer {
         let mut dobs: Vec<Date> = Vec::new();
         let mut addresses: Vec<(u16, Address)> = Vec::new();
         let mut latest = returns[0];
+        // A person's returns mostly repeat one name and a few addresses: normalise each
+        // distinct spelling once.
+        let mut seen_names: Vec<(&str, Option<&str>, &str)> = Vec::new();
+        let mut seen_addresses: Vec<(&TaxReturn, usize)> = Vec::new();
         for r in returns {
-            let n = Name::new(
-                Some(&r.given_name),
+            let raw_name = (
+                r.given_name.as_str(),
                 r.middle_name.as_deref(),
-                Some(&r.family_name),
+                r.family_name.as_str(),
             );
-            if !names.contains(&n) {
-                names.push(n);
+            if !seen_names.contains(&raw_name) {
+                seen_names.push(raw_name);
+                let n = Name::new(Some(raw_name.0), raw_name.1, Some(raw_name.2));
+                if !names.contains(&n) {
+                    names.push(n);
+                }
             }
             if let Some(d) = r.dob
                 && !dobs.contains(&d)
             {
                 dobs.push(d);
             }
-            let a = Address::new(
-                Some(&r.street),
-                r.unit.as_deref(),
-                Some(&r.city),
-                Some(&r.state),
-                Some(&r.zip),
-            );
-            match addresses.iter_mut().find(|(_, x)| *x == a) {
-                Some((y, _)) => *y = (*y).max(r.tax_year),
-                None => addresses.push((r.tax_year, a)),
-            }
+            let same_raw = |o: &&TaxReturn| {
+                o.street == r.street
+                    && o.unit == r.unit
+                    && o.city == r.city
+                    && o.state == r.state
+                    && o.zip == r.zip
+            };
+            let slot = match seen_addresses.iter().find(|(o, _)| same_raw(o)) {
+                Some((_, slot)) => *slot,
+                None => {
+                    let a = Address::new(
+                        Some(&r.street),
+                        r.unit.as_deref(),
+                        Some(&r.city),
+                        Some(&r.state),
+                        Some(&r.zip),
+                    );
+                    let slot = match addresses.iter().position(|(_, x)| *x == a) {
+                        Some(i) => i,
+                        None => {
+                            addresses.push((r.tax_year, a));
+                            addresses.len() - 1
+                        }
+                    };
+                    seen_addresses.push((r, slot));
+                    slot
+                }
+            };
+            let year = &mut addresses[slot].0;
+            *year = (*year).max(r.tax_year);
             if r.tax_year >= latest.tax_year {
                 latest = r;
             }
@@ -134,6 +161,16 @@ pub struct Index {
     family_tf: HashMap<String, u32>,
 }
 
+impl TermFrequencies for Index {
+    fn given(&self, v: &str) -> f64 {
+        f64::from(self.given_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
+    }
+
+    fn family(&self, v: &str) -> f64 {
+        f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
+    }
+}
+
 /// Normalises a subject from the contract row.
 pub fn prepare(s: &crosscheck_contract::Subject) -> Prepared {
     Prepared {
@@ -163,7 +200,7 @@ impl Index {
     pub fn build(returns: &[TaxReturn]) -> Index {
         // Group by TIN in order of first appearance.
         let mut order: Vec<Tin> = Vec::new();
-        let mut groups: HashMap<Tin, Vec<&TaxReturn>> = HashMap::new();
+        let mut groups: HashMap<Tin, Vec<&TaxReturn>> = HashMap::default();
         for r in returns {
             groups
                 .entry(r.tin)
@@ -209,14 +246,14 @@ impl Index {
                 out
             })
             .collect();
-        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::default();
         for (i, ks) in keys.iter().enumerate() {
             for k in ks {
                 blocks.entry(*k).or_default().push(i as u32);
             }
         }
-        let mut given_tf: HashMap<String, u32> = HashMap::new();
-        let mut family_tf: HashMap<String, u32> = HashMap::new();
+        let mut given_tf: HashMap<String, u32> = HashMap::default();
+        let mut family_tf: HashMap<String, u32> = HashMap::default();
         for t in &taxpayers {
             let mut gs: Vec<&String> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
             gs.sort();
@@ -247,16 +284,6 @@ impl Index {
     /// Whether the index holds nobody.
     pub fn is_empty(&self) -> bool {
         self.taxpayers.is_empty()
-    }
-
-    /// Share of taxpayers with this given name (for term-frequency weights).
-    pub fn given_tf(&self, v: &str) -> f64 {
-        f64::from(self.given_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
-    }
-
-    /// Share of taxpayers with this family name or surname.
-    pub fn family_tf(&self, v: &str) -> f64 {
-        f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
     }
 
     /// Random pairs of different taxpayers who share a family name (at most `per_name` per
@@ -307,7 +334,7 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
         let n = t.names.first()?;
         Some((n.given.clone()?, n.family.clone()?, *t.dobs.first()?))
     };
-    let mut ssn_by_key: HashMap<(String, String, Date), Vec<usize>> = HashMap::new();
+    let mut ssn_by_key: HashMap<(String, String, Date), Vec<usize>> = HashMap::default();
     for (i, t) in taxpayers.iter().enumerate() {
         if t.tins[0].kind() == TinKind::Ssn
             && let Some(k) = person_key(t)

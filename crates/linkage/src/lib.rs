@@ -38,6 +38,7 @@ pub mod index;
 pub mod link;
 pub mod model;
 pub mod normalise;
+pub mod similarity;
 
 /// SplitMix64: a small, seeded, portable generator for sampling pairs, so the crate needs no
 /// RNG dependency and results never change with one.

@@ -88,7 +88,7 @@ pub fn compare_all(
                 .map(|t| {
                     (
                         t,
-                        compare::compare(s, &swapped, &index.taxpayers[t as usize]),
+                        compare::compare(s, &swapped, &index.taxpayers[t as usize], index),
                     )
                 })
                 .collect();
@@ -131,7 +131,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
             .par_iter()
             .map(|&(s, t)| {
                 let swapped = subjects[s].name.swapped();
-                compare::compare(&subjects[s], &swapped, &index.taxpayers[t]).levels
+                compare::compare(&subjects[s], &swapped, &index.taxpayers[t], index).levels
             })
             .collect();
         for v in vectors {
@@ -172,13 +172,13 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         let mut m_counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
         confident = 0;
         for cands in compared {
-            let Some(best) = best_of(&model, index, cands) else {
+            let Some(best) = best_of(&model, cands) else {
                 continue;
             };
             let c = &cands[best].1;
             // Unadjusted weights: a field's evidence must not depend on the field whose m
             // is being read (the same-family address weight depends on the family name).
-            let fields = field_weights(&model, index, c, false);
+            let fields = field_weights(&model, c, false);
             let total: f64 = fields.iter().map(|(w, _)| w).sum();
             let mut any = false;
             for (f, (w, _)) in fields.iter().enumerate() {
@@ -197,12 +197,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     }
     let weights: Vec<Vec<f64>> = compared
         .iter()
-        .map(|cands| {
-            cands
-                .iter()
-                .map(|(_, c)| weight(&model, index, c))
-                .collect()
-        })
+        .map(|cands| cands.iter().map(|(_, c)| weight(&model, c)).collect())
         .collect();
     let iterations = model.fit_lambda(&weights, index.len());
     let pairs: u64 = compared.iter().map(|c| c.len() as u64).sum();
@@ -226,7 +221,6 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
 /// frequency, or the same-family rate for an address when the family name agrees).
 fn field_weights(
     model: &Model,
-    index: &Index,
     c: &Comparison,
     same_family: bool,
 ) -> [(f64, Option<&'static str>); 5] {
@@ -235,8 +229,8 @@ fn field_weights(
     let mut out = [(0.0, None); 5];
     for (f, &level) in c.levels.iter().enumerate() {
         let u_instead = match (f, level) {
-            (0, 0) => c.tf.given.as_deref().map(|v| index.given_tf(v)),
-            (1, 0 | 1) => c.tf.family.as_deref().map(|v| index.family_tf(v)),
+            (0, 0) => c.tf.given,
+            (1, 0 | 1) => c.tf.family,
             (3, l) if family_agrees && l != MISSING => {
                 model.fields[3].levels[l as usize].u_same_family
             }
@@ -255,26 +249,23 @@ fn field_weights(
 }
 
 /// The match weight of one comparison without the prior (sum of the field weights).
-pub fn weight(model: &Model, index: &Index, c: &Comparison) -> f64 {
-    field_weights(model, index, c, true)
-        .iter()
-        .map(|(w, _)| w)
-        .sum()
+pub fn weight(model: &Model, c: &Comparison) -> f64 {
+    field_weights(model, c, true).iter().map(|(w, _)| w).sum()
 }
 
 /// Position of the best-weighted candidate (ties to the lower taxpayer index).
-fn best_of(model: &Model, index: &Index, cands: &Compared) -> Option<usize> {
+fn best_of(model: &Model, cands: &Compared) -> Option<usize> {
     (0..cands.len()).max_by(|&a, &b| {
-        weight(model, index, &cands[a].1)
-            .total_cmp(&weight(model, index, &cands[b].1))
+        weight(model, &cands[a].1)
+            .total_cmp(&weight(model, &cands[b].1))
             .then(cands[b].0.cmp(&cands[a].0))
     })
 }
 
 /// Scores one comparison with its per-field evidence; `probability` is left for
 /// [`decide`], which knows the other candidates.
-pub fn score(model: &Model, index: &Index, taxpayer: u32, c: &Comparison) -> Scored {
-    let fields = field_weights(model, index, c, true);
+pub fn score(model: &Model, taxpayer: u32, c: &Comparison) -> Scored {
+    let fields = field_weights(model, c, true);
     let evidence = fields
         .iter()
         .enumerate()
@@ -310,7 +301,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     let prior = model.candidate_prior(index.len());
     let weights: Vec<f64> = compared
         .iter()
-        .map(|(_, c)| weight(model, index, c) + prior)
+        .map(|(_, c)| weight(model, c) + prior)
         .collect();
     let probabilities = posteriors(&weights);
     let mut order: Vec<usize> = (0..compared.len()).collect();
@@ -321,7 +312,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     });
     let scored = |i: usize| {
         let (t, c) = &compared[i];
-        let mut s = score(model, index, *t, c);
+        let mut s = score(model, *t, c);
         s.weight = weights[i];
         s.probability = probabilities[i];
         s

@@ -9,6 +9,8 @@
 
 use crosscheck_contract::Date;
 
+use crate::equivalence;
+
 /// Folds text to upper-case ASCII letters and digits separated by single spaces. Apostrophes
 /// vanish (`O'BRIEN` → `OBRIEN`); every other non-alphanumeric character separates words.
 pub fn fold(s: &str) -> String {
@@ -79,6 +81,23 @@ pub struct Name {
     /// Every alternative reading of the family name: the full form, each core token (either
     /// surname), the core without particles. Sorted, deduplicated; includes `family`.
     pub family_alts: Vec<String>,
+    /// Equivalence groups (nicknames, romanisations) of the given name or its first token;
+    /// looked up once here so that comparing is a small set intersection.
+    pub given_groups: Vec<u16>,
+    /// Equivalence groups of the middle name.
+    pub middle_groups: Vec<u16>,
+    /// Equivalence groups of any family-name reading.
+    pub family_groups: Vec<u16>,
+}
+
+fn groups_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<u16> {
+    let mut g: Vec<u16> = names
+        .into_iter()
+        .flat_map(|n| equivalence::groups(n).iter().copied())
+        .collect();
+    g.sort_unstable();
+    g.dedup();
+    g
 }
 
 impl Name {
@@ -116,12 +135,18 @@ impl Name {
             family_alts.sort();
             family_alts.dedup();
         }
+        let given_first = given
+            .as_ref()
+            .and_then(|g| g.split(' ').next().map(str::to_owned));
+        let given = given.map(|g| g.replace(' ', ""));
+        let middle = middle.map(|m| m.replace(' ', ""));
         Name {
-            given_first: given
-                .as_ref()
-                .and_then(|g| g.split(' ').next().map(str::to_owned)),
-            given: given.map(|g| g.replace(' ', "")),
-            middle: middle.map(|m| m.replace(' ', "")),
+            given_groups: groups_of(given.iter().chain(&given_first)),
+            middle_groups: groups_of(&middle),
+            family_groups: groups_of(&family_alts),
+            given_first,
+            given,
+            middle,
             family: family.map(|f| f.replace(' ', "")),
             family_alts,
         }
@@ -145,6 +170,9 @@ impl Name {
             middle: self.middle.clone(),
             family: self.given.clone(),
             family_alts,
+            given_groups: self.family_groups.clone(),
+            middle_groups: self.middle_groups.clone(),
+            family_groups: self.given_groups.clone(),
         }
     }
 }
