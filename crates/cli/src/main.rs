@@ -14,6 +14,7 @@ use crosscheck_contract::table::{self, Record};
 use crosscheck_contract::{Format, LinkResult, Truth};
 use crosscheck_synth::{Phase, SynthConfig};
 
+mod bench;
 mod demo;
 mod link;
 
@@ -37,6 +38,8 @@ enum Command {
     Train(link::TrainArgs),
     /// Score a link result against truth: precision, recall, review rate and breakdowns.
     Evaluate(EvaluateArgs),
+    /// Measure index build time and memory, and single-subject latency (the online path).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +198,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Link(args) => link::run(&args).map(|_| ()),
         Command::Train(args) => link::train(&args),
         Command::Evaluate(args) => evaluate(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 

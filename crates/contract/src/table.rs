@@ -20,6 +20,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
+use rayon::prelude::*;
 
 use crate::Date;
 
@@ -69,7 +70,7 @@ pub struct Column {
 }
 
 /// A row type of the data contract.
-pub trait Record: Sized {
+pub trait Record: Sized + Send {
     /// What a file of these rows is called in messages ("returns extract").
     const WHAT: &'static str;
     /// The columns, in the order files are written.
@@ -292,10 +293,26 @@ fn column_map<T: Record>(path: &Path, header: &[String]) -> Result<Vec<Option<us
         .collect()
 }
 
-/// Accumulates rows into a [`Loaded`], checking unique keys.
+/// What parsing one row produced.
+struct Parsed<T> {
+    row: u64,
+    result: Result<T, FieldIssue>,
+    warnings: Vec<FieldIssue>,
+}
+
+fn parse_row<T: Record>(row: u64, cells: &[Option<&str>]) -> Parsed<T> {
+    let mut warnings = Vec::new();
+    let result = T::from_values(&Values::new(T::COLUMNS, cells), &mut warnings);
+    Parsed {
+        row,
+        result,
+        warnings,
+    }
+}
+
+/// Accumulates parsed rows, in file order, into a [`Loaded`].
 struct Collector<T> {
     loaded: Loaded<T>,
-    seen: std::collections::HashMap<String, u64>,
 }
 
 impl<T: Record> Collector<T> {
@@ -307,33 +324,75 @@ impl<T: Record> Collector<T> {
                 rejected: Vec::new(),
                 warnings: Vec::new(),
             },
-            seen: std::collections::HashMap::new(),
         }
     }
 
-    fn push(&mut self, row: u64, cells: &[Option<&str>]) {
-        let values = Values::new(T::COLUMNS, cells);
-        let mut warnings = Vec::new();
-        let parsed = T::from_values(&values, &mut warnings);
+    fn add(&mut self, p: Parsed<T>) {
+        let row = p.row;
         self.loaded
             .warnings
-            .extend(warnings.into_iter().map(|issue| RowIssue { row, issue }));
-        match parsed {
+            .extend(p.warnings.into_iter().map(|issue| RowIssue { row, issue }));
+        match p.result {
             Ok(record) => {
-                if let Some(key) = record.unique_key() {
-                    if let Some(first) = self.seen.get(key) {
-                        let field = T::COLUMNS[0].name;
-                        let issue = FieldIssue::new(field, format!("duplicate of row {first}"));
-                        self.loaded.rejected.push(RowIssue { row, issue });
-                        return;
-                    }
-                    self.seen.insert(key.to_owned(), row);
-                }
                 self.loaded.records.push(record);
                 self.loaded.rows.push(row);
             }
             Err(issue) => self.loaded.rejected.push(RowIssue { row, issue }),
         }
+    }
+
+    fn reject(&mut self, row: u64, reason: &str) {
+        let issue = FieldIssue::new(T::COLUMNS[0].name, reason);
+        self.loaded.rejected.push(RowIssue { row, issue });
+    }
+
+    /// Rejects every row whose unique key an earlier row already has (found by sorting, so
+    /// no key is copied), and puts the rejections in row order.
+    fn finish(mut self) -> Loaded<T> {
+        let l = &mut self.loaded;
+        let mut order: Vec<usize> = (0..l.records.len())
+            .filter(|&i| l.records[i].unique_key().is_some())
+            .collect();
+        order.sort_by(|&a, &b| {
+            l.records[a]
+                .unique_key()
+                .cmp(&l.records[b].unique_key())
+                .then(a.cmp(&b))
+        });
+        let mut duplicate = vec![false; l.records.len()];
+        for pair in order.windows(2) {
+            if l.records[pair[0]].unique_key() == l.records[pair[1]].unique_key() {
+                duplicate[pair[1]] = true;
+            }
+        }
+        if duplicate.iter().any(|d| *d) {
+            let mut first_row: Option<u64> = None;
+            let mut previous: Option<usize> = None;
+            for &i in &order {
+                let same = previous
+                    .is_some_and(|p| l.records[p].unique_key() == l.records[i].unique_key());
+                if !same {
+                    first_row = Some(l.rows[i]);
+                }
+                if duplicate[i] {
+                    let issue = FieldIssue::new(
+                        T::COLUMNS[0].name,
+                        format!("duplicate of row {}", first_row.unwrap_or(0)),
+                    );
+                    l.rejected.push(RowIssue {
+                        row: l.rows[i],
+                        issue,
+                    });
+                }
+                previous = Some(i);
+            }
+            let mut keep = duplicate.iter().map(|d| !d);
+            let mut keep_rows = keep.clone();
+            l.records.retain(|_| keep.next().unwrap_or(true));
+            l.rows.retain(|_| keep_rows.next().unwrap_or(true));
+            l.rejected.sort_by_key(|r| r.row);
+        }
+        self.loaded
     }
 }
 
@@ -364,33 +423,50 @@ pub fn read_csv_from<T: Record, R: std::io::Read>(
         .collect();
     let map = column_map::<T>(path, &header)?;
     let mut collector = Collector::<T>::new();
-    let mut record = csv::ByteRecord::new();
+    let mut batch: Vec<csv::ByteRecord> = Vec::with_capacity(BATCH);
     let mut row = 0u64;
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(csv_error(path, &e)),
+        // The parser is sequential; building typed rows from a batch runs on every core.
+        batch.clear();
+        while batch.len() < BATCH {
+            let mut record = csv::ByteRecord::new();
+            match csv.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => batch.push(record),
+                Err(e) => return Err(csv_error(path, &e)),
+            }
         }
-        row += 1;
-        // Cells borrow from the record: a row type copies only what it keeps.
-        let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
-            .iter()
-            .map(|pos| {
-                pos.and_then(|p| record.get(p))
-                    .map(std::str::from_utf8)
-                    .transpose()
+        if batch.is_empty() {
+            break;
+        }
+        let first = row + 1;
+        row += batch.len() as u64;
+        let parsed: Vec<Option<Parsed<T>>> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(i, record)| {
+                // Cells borrow from the record: a row type copies only what it keeps.
+                let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
+                    .iter()
+                    .map(|pos| {
+                        pos.and_then(|p| record.get(p))
+                            .map(std::str::from_utf8)
+                            .transpose()
+                    })
+                    .collect();
+                cells
+                    .ok()
+                    .map(|cells| parse_row::<T>(first + i as u64, &cells))
             })
             .collect();
-        match cells {
-            Ok(cells) => collector.push(row, &cells),
-            Err(_) => {
-                let issue = FieldIssue::new(T::COLUMNS[0].name, "row is not valid UTF-8");
-                collector.loaded.rejected.push(RowIssue { row, issue });
+        for (i, p) in parsed.into_iter().enumerate() {
+            match p {
+                Some(p) => collector.add(p),
+                None => collector.reject(first + i as u64, "row is not valid UTF-8"),
             }
         }
     }
-    Ok(collector.loaded)
+    Ok(collector.finish())
 }
 
 fn field_text(field: &Field) -> Option<String> {
@@ -426,10 +502,13 @@ fn read_parquet<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
             *cell = pos.and_then(|p| fields.get(p)).and_then(|f| field_text(f));
         }
         let borrowed: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
-        collector.push(i as u64 + 1, &borrowed);
+        collector.add(parse_row::<T>(i as u64 + 1, &borrowed));
     }
-    Ok(collector.loaded)
+    Ok(collector.finish())
 }
+
+/// CSV rows parsed per parallel batch.
+const BATCH: usize = 16 * 1024;
 
 /// Rows buffered per Parquet row group.
 const ROW_GROUP: usize = 64 * 1024;

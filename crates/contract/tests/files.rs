@@ -194,3 +194,32 @@ fn invalid_utf8_rejects_only_that_row() {
     assert_eq!(loaded.records.len(), 2);
     assert_eq!(loaded.rejected[0].row, 2);
 }
+
+#[test]
+fn large_files_keep_row_order_and_find_duplicates_across_parallel_batches() {
+    // 40,000 rows span several parse batches; row 35,000 repeats row 5's id and row 20,001
+    // is bad.
+    let mut csv = String::from("subject_id,family_name\n");
+    for i in 1..=40_000u32 {
+        let id = match i {
+            35_000 => "S5".to_owned(),
+            20_001 => String::new(),
+            _ => format!("S{i}"),
+        };
+        csv.push_str(&format!("{id},Name{i}\n"));
+    }
+    let loaded = read_str::<Subject>(&csv);
+    assert_eq!(loaded.records.len(), 39_998);
+    let rows_in_order = loaded.rows.windows(2).all(|w| w[0] < w[1]);
+    assert!(rows_in_order);
+    assert_eq!(loaded.records[4].subject_id, "S5");
+    assert_eq!(loaded.records[4].family_name.as_deref(), Some("Name5"));
+    let rejected: Vec<String> = loaded.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rejected,
+        [
+            "row 20001: subject_id: is required but empty",
+            "row 35000: subject_id: duplicate of row 5"
+        ]
+    );
+}

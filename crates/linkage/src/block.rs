@@ -18,6 +18,10 @@ use crate::normalise::{Address, Name};
 /// Largest block a subject is compared against in full.
 pub const MAX_BLOCK: usize = 2_000;
 
+/// Up to this many candidates a subject is compared with all of them; beyond it, only with
+/// taxpayers found by two or more keys.
+pub const FEW_CANDIDATES: usize = 64;
+
 /// American Soundex of a folded name (`ROBERT` → `R163`), enough to survive a typo.
 pub fn soundex(s: &str) -> String {
     let code = |c: char| match c {

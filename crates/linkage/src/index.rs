@@ -156,7 +156,12 @@ impl Taxpayer {
 pub struct Index {
     /// Every taxpayer.
     pub taxpayers: Vec<Taxpayer>,
-    blocks: HashMap<u64, Vec<u32>>,
+    /// Blocking keys, sorted; `block_ids[i]` is the taxpayer filed under `block_keys[i]`.
+    /// Two flat arrays (12 bytes an entry) instead of a map of vectors: most keys belong to
+    /// one taxpayer, and a vector per key would cost more than the key.
+    block_keys: Vec<u64>,
+    /// See `block_keys`.
+    block_ids: Vec<u32>,
     given_tf: HashMap<String, u32>,
     family_tf: HashMap<String, u32>,
 }
@@ -246,12 +251,14 @@ impl Index {
                 out
             })
             .collect();
-        let mut blocks: HashMap<u64, Vec<u32>> = HashMap::default();
-        for (i, ks) in keys.iter().enumerate() {
-            for k in ks {
-                blocks.entry(*k).or_default().push(i as u32);
-            }
-        }
+        let mut entries: Vec<(u64, u32)> = keys
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ks)| ks.iter().map(move |k| (*k, i as u32)))
+            .collect();
+        drop(keys);
+        entries.par_sort_unstable();
+        let (block_keys, block_ids): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
         let mut given_tf: HashMap<String, u32> = HashMap::default();
         let mut family_tf: HashMap<String, u32> = HashMap::default();
         for t in &taxpayers {
@@ -270,7 +277,8 @@ impl Index {
         }
         Index {
             taxpayers,
-            blocks,
+            block_keys,
+            block_ids,
             given_tf,
             family_tf,
         }
@@ -311,19 +319,32 @@ impl Index {
         pairs
     }
 
-    /// Candidate taxpayers for a subject: the union of its blocks, deduplicated, ascending.
+    /// Candidate taxpayers for a subject, ascending. Every block of the subject's keys is
+    /// gathered; when that yields more than [`block::FEW_CANDIDATES`] taxpayers, only those
+    /// that two or more keys found are kept — a taxpayer sharing a single key (a common
+    /// surname and birth year, say) agrees on too little to be more than noise.
     pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
-        let mut out = Vec::new();
+        let mut hits = Vec::new();
         for k in block::subject_keys(s, swapped) {
-            if let Some(b) = self.blocks.get(&k)
-                && b.len() <= MAX_BLOCK
-            {
-                out.extend_from_slice(b);
+            let start = self.block_keys.partition_point(|x| *x < k);
+            let end = start + self.block_keys[start..].partition_point(|x| *x == k);
+            if end - start <= MAX_BLOCK {
+                hits.extend_from_slice(&self.block_ids[start..end]);
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        hits.sort_unstable();
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for id in hits {
+            match out.last_mut() {
+                Some((last, n)) if *last == id => *n += 1,
+                _ => out.push((id, 1)),
+            }
+        }
+        let keep_all = out.len() <= block::FEW_CANDIDATES;
+        out.into_iter()
+            .filter(|(_, n)| keep_all || *n >= 2)
+            .map(|(id, _)| id)
+            .collect()
     }
 }
 
