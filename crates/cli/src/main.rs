@@ -87,6 +87,13 @@ struct EvaluateArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// The extract the result was linked against; with --subjects, also reports how many
+    /// subjects' own taxpayers survive blocking.
+    #[arg(long, requires = "subjects")]
+    returns: Option<PathBuf>,
+    /// The subject file the result was made from (with --returns).
+    #[arg(long, requires = "returns")]
+    subjects: Option<PathBuf>,
 }
 
 pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
@@ -173,7 +180,15 @@ fn evaluate(args: &EvaluateArgs) -> Result<()> {
             args.truth.display()
         );
     }
-    let report = crosscheck_linkage::evaluate::evaluate(&truth, &results);
+    let mut report = crosscheck_linkage::evaluate::evaluate(&truth, &results);
+    if let (Some(returns), Some(subjects)) = (&args.returns, &args.subjects) {
+        let returns = read_reported::<crosscheck_contract::TaxReturn>(returns)?;
+        let subjects = read_reported::<crosscheck_contract::Subject>(subjects)?;
+        let index = crosscheck_linkage::index::Index::build(&returns);
+        report.blocking = Some(crosscheck_linkage::evaluate::blocking(
+            &index, &subjects, &truth,
+        ));
+    }
     if args.json {
         println!(
             "{}",

@@ -183,6 +183,25 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
             assert!(r.street.is_some() && r.address_tax_year.is_some());
         }
     }
+    let o = crosscheck(&[
+        "evaluate",
+        "--json",
+        "--truth",
+        &d("truth.csv"),
+        "--result",
+        result.to_str().unwrap(),
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        report["blocking"]["recall"].as_f64().unwrap() > 0.9,
+        "{}",
+        report["blocking"]
+    );
     let explain = std::fs::read_to_string(format!("{}.explain.jsonl", result.display())).unwrap();
     assert_eq!(explain.lines().count(), 300);
     let first: serde_json::Value = serde_json::from_str(explain.lines().next().unwrap()).unwrap();

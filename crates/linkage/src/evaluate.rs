@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crosscheck_contract::{LinkResult, Outcome, Truth};
+use crosscheck_contract::{LinkResult, Outcome, Subject, Truth};
+
+use crate::index::{Index, prepare};
 
 /// Counts for one slice of the subjects (all, one kind, one origin, one distortion).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -133,6 +135,56 @@ pub struct Report {
     pub missing_results: u64,
     /// Result rows whose subject is not in the truth.
     pub unknown_results: u64,
+    /// How much of the truth survives blocking, when the extract and subjects were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<Blocking>,
+}
+
+/// Blocking quality: do the subjects' own taxpayers reach comparison at all?
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Blocking {
+    /// Subjects in the extract (truth names a TIN) that were found in the subject file.
+    pub findable: u64,
+    /// Of those, subjects with one of their own TINs among their candidates.
+    pub reachable: u64,
+    /// reachable / findable: the ceiling on recall that blocking leaves.
+    pub recall: Option<f64>,
+    /// Mean number of candidates compared per subject (all subjects).
+    pub mean_candidates: f64,
+}
+
+/// Measures blocking against the truth: for every subject, its candidates in `index`.
+pub fn blocking(index: &Index, subjects: &[Subject], truth: &[Truth]) -> Blocking {
+    use rayon::prelude::*;
+    let by_id: HashMap<&str, &Truth> = truth.iter().map(|t| (t.subject_id.as_str(), t)).collect();
+    let per_subject: Vec<(usize, Option<bool>)> = subjects
+        .par_iter()
+        .map(|s| {
+            let p = prepare(s);
+            let candidates = index.candidates(&p, &p.name.swapped());
+            let reachable = by_id
+                .get(s.subject_id.as_str())
+                .filter(|t| !t.tins.is_empty())
+                .map(|t| {
+                    candidates.iter().any(|&c| {
+                        index.taxpayers[c as usize]
+                            .tins
+                            .iter()
+                            .any(|tin| t.tins.contains(&tin.digits()))
+                    })
+                });
+            (candidates.len(), reachable)
+        })
+        .collect();
+    let findable = per_subject.iter().filter(|(_, r)| r.is_some()).count() as u64;
+    let reachable = per_subject.iter().filter(|(_, r)| *r == Some(true)).count() as u64;
+    let total: usize = per_subject.iter().map(|(n, _)| n).sum();
+    Blocking {
+        findable,
+        reachable,
+        recall: ratio(reachable, findable),
+        mean_candidates: total as f64 / per_subject.len().max(1) as f64,
+    }
 }
 
 /// Scores `results` against `truth`.
@@ -185,6 +237,7 @@ pub fn evaluate(truth: &[Truth], results: &[LinkResult]) -> Report {
         by_distortion: lines(by_distortion),
         missing_results: missing,
         unknown_results: (results.len() - seen) as u64,
+        blocking: None,
     }
 }
 
@@ -226,6 +279,16 @@ impl Report {
             "recall with review  {}",
             precise(o.rates.recall_with_review)
         );
+        if let Some(b) = &self.blocking {
+            let _ = writeln!(
+                s,
+                "blocking recall     {}   ({} of {} findable subjects reach comparison; {:.1} candidates per subject)",
+                precise(b.recall),
+                b.reachable,
+                b.findable,
+                b.mean_candidates
+            );
+        }
         if self.missing_results > 0 || self.unknown_results > 0 {
             let _ = writeln!(
                 s,

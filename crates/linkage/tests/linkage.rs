@@ -207,6 +207,8 @@ type Row = (Outcome, Option<String>, String);
 
 struct Run {
     report: crosscheck_linkage::evaluate::Report,
+    blocking: crosscheck_linkage::evaluate::Blocking,
+    taxpayers: usize,
     rows: Vec<Row>,
     model: Model,
     findable_share: f64,
@@ -234,6 +236,8 @@ fn run(seed: u64) -> Run {
     let findable = data.truth.iter().filter(|t| !t.tins.is_empty()).count();
     Run {
         report: crosscheck_linkage::evaluate::evaluate(&data.truth, &results),
+        blocking: crosscheck_linkage::evaluate::blocking(&index, &data.subjects, &data.truth),
+        taxpayers: index.len(),
         rows,
         model,
         findable_share: findable as f64 / data.truth.len() as f64,
@@ -268,6 +272,19 @@ fn accuracy_on_a_small_synthetic_population_stays_above_its_floors() {
     for kind in ["namesake", "relative", "non_filer"] {
         assert_eq!(run.report.by_kind[kind].counts.wrong_matches, 0, "{kind}");
     }
+}
+
+#[test]
+fn blocking_keeps_true_pairs_and_few_candidates() {
+    // RELIABILITY.md E3: ≥ 99.5% of true pairs survive blocking; candidate pairs ≤ 1% of all.
+    let run = run_2024();
+    let recall = run.blocking.recall.unwrap();
+    assert!(recall >= 0.995, "blocking recall {recall}");
+    assert!(
+        run.blocking.mean_candidates <= 0.01 * run.taxpayers as f64,
+        "{}",
+        run.blocking.mean_candidates
+    );
 }
 
 #[test]
