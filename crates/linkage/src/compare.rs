@@ -69,6 +69,8 @@ pub trait TermFrequencies {
     fn given(&self, value: &str) -> f64;
     /// Share of taxpayers (0..1] with this family name or surname.
     fn family(&self, value: &str) -> f64;
+    /// Number of taxpayers with this family name or surname (at least 1).
+    fn family_count(&self, value: &str) -> f64;
 }
 
 /// How common the values of exact name agreements are (shares of taxpayers), looked up once
@@ -79,6 +81,9 @@ pub struct TermShares {
     pub given: Option<f64>,
     /// The family name (or one surname) agreed exactly on a value this common.
     pub family: Option<f64>,
+    /// How many taxpayers carry that family name: how many people an address shared with
+    /// a namesake could be explained by.
+    pub family_count: Option<f64>,
 }
 
 /// The comparison of one subject with one taxpayer.
@@ -139,14 +144,18 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     if sf == cf {
         return (0, Some(cf.as_str()));
     }
-    // Either surname, with or without particles; the longest shared reading counts.
-    if let Some(shared) = s
-        .family_alts
-        .iter()
-        .filter(|a| a.len() > 1 && c.family_alts.contains(a))
-        .max_by_key(|a| a.len())
-    {
-        return (1, Some(shared.as_str()));
+    // One side gives some of the other's surnames (`GARCIA` for `GARCIA LOPEZ`, `CRUZ` for
+    // `DE LA CRUZ`); the longest shared reading sets the term frequency. Sharing one
+    // surname while differing on the other (`GARCIA LOPEZ`, `GARCIA MARTINEZ`) is what
+    // cousins do, and falls through to the similarity levels.
+    let subset = |a: &[String], b: &[String]| !a.is_empty() && a.iter().all(|t| b.contains(t));
+    if subset(&s.family_core, &c.family_core) || subset(&c.family_core, &s.family_core) {
+        let shared = s
+            .family_alts
+            .iter()
+            .filter(|a| c.family_alts.contains(a))
+            .max_by_key(|a| a.len());
+        return (1, shared.map(String::as_str));
     }
     // A romanisation variant of the whole name or of one surname (PARK/PAK, NGUYEN/NGYUEN).
     if intersects(&s.family_groups, &c.family_groups) {
@@ -155,7 +164,8 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let mut best = jw(sf, cf);
     for a in &s.family_alts {
         for b in &c.family_alts {
-            if a.len() > 2 && b.len() > 2 {
+            // An identical reading here is a shared surname beside a conflicting one.
+            if a.len() > 2 && b.len() > 2 && a != b {
                 best = best.max(jw(a, b));
             }
         }
@@ -165,7 +175,7 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let one_edit = s
         .family_alts
         .iter()
-        .any(|a| c.family_alts.iter().any(|b| one_edit_apart(a, b)));
+        .any(|a| c.family_alts.iter().any(|b| a != b && one_edit_apart(a, b)));
     if best >= 0.92 {
         (2, None)
     } else if best >= 0.80 || one_edit {
@@ -310,6 +320,7 @@ pub fn compare(
             TermShares {
                 given: gv.map(|v| frequencies.given(v)),
                 family: fv.map(|v| frequencies.family(v)),
+                family_count: fv.map(|v| frequencies.family_count(v)),
             },
             sw,
         ),
@@ -367,6 +378,9 @@ mod tests {
         }
         fn family(&self, v: &str) -> f64 {
             if v == "GARCIA" { 0.5 } else { 0.001 }
+        }
+        fn family_count(&self, v: &str) -> f64 {
+            self.family(v) * 1000.0
         }
     }
 

@@ -172,7 +172,11 @@ impl TermFrequencies for Index {
     }
 
     fn family(&self, v: &str) -> f64 {
-        f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1)) / self.len().max(1) as f64
+        self.family_count(v) / self.len().max(1) as f64
+    }
+
+    fn family_count(&self, v: &str) -> f64 {
+        f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1))
     }
 }
 
@@ -298,7 +302,8 @@ impl Index {
     /// name, so common names do not dominate), deterministic for `seed`: the non-matches from
     /// which same-family agreement rates are learnt. Pairs are drawn at random within a name
     /// because extracts are often ordered by household or address.
-    pub fn same_family_pairs(&self, per_name: usize, seed: u64) -> Vec<(u32, u32)> {
+    /// Each pair comes with the number of taxpayers carrying that name.
+    pub fn same_family_pairs(&self, per_name: usize, seed: u64) -> Vec<(u32, u32, u32)> {
         let mut groups: std::collections::BTreeMap<&str, Vec<u32>> =
             std::collections::BTreeMap::new();
         for (i, t) in self.taxpayers.iter().enumerate() {
@@ -313,7 +318,7 @@ impl Index {
             for _ in 0..per_name.min(g.len() - 1) {
                 let a = rng.next() % n;
                 let b = (a + 1 + rng.next() % (n - 1)) % n;
-                pairs.push((g[a as usize], g[b as usize]));
+                pairs.push((g[a as usize], g[b as usize], g.len() as u32));
             }
         }
         pairs

@@ -144,20 +144,20 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     }
     model.set_u(&counts);
     // Relatives live together: two different people with one surname share an address far
-    // more often than two random people. Learn that rate from same-surname taxpayers (all
-    // non-matches) and use it whenever the family name agrees.
+    // more often than two random people, the more so the rarer the surname. Learn how much
+    // from same-surname taxpayers (all non-matches) and use it whenever the family names
+    // agree.
     let household_pairs = index.same_family_pairs(SAME_FAMILY_PAIRS_PER_NAME, seed);
-    let mut household = vec![0u64; LEVELS[3].len()];
-    for (a, b) in &household_pairs {
-        let (a, b) = (&index.taxpayers[*a as usize], &index.taxpayers[*b as usize]);
-        if let Some((_, latest)) = a.addresses.last()
-            && let (level, _) = compare::address_agreement(latest, b)
-            && level != MISSING
-        {
-            household[level as usize] += 1;
-        }
-    }
-    model.set_u_same_family(3, &household);
+    let household: Vec<(u8, u32)> = household_pairs
+        .iter()
+        .filter_map(|&(a, b, size)| {
+            let (a, b) = (&index.taxpayers[a as usize], &index.taxpayers[b as usize]);
+            let (_, latest) = a.addresses.last()?;
+            let (level, _) = compare::address_agreement(latest, b);
+            (level != MISSING).then_some((level, size))
+        })
+        .collect();
+    model.set_same_family_excess(3, &household);
     model
         .training
         .insert("same_family_pairs".into(), household_pairs.len() as f64);
@@ -231,9 +231,7 @@ fn field_weights(
         let u_instead = match (f, level) {
             (0, 0) => c.tf.given,
             (1, 0 | 1) => c.tf.family,
-            (3, l) if family_agrees && l != MISSING => {
-                model.fields[3].levels[l as usize].u_same_family
-            }
+            (3, l) if family_agrees && l != MISSING => model.u_same_family(3, l, c.tf.family_count),
             _ => None,
         };
         let adjustment = u_instead.map(|_| {

@@ -22,11 +22,12 @@ pub struct Level {
     pub m: f64,
     /// P(level | different people).
     pub u: f64,
-    /// P(level | different people who share a family name), for fields whose agreement
-    /// runs in families (the address: relatives live together). Used in place of `u` when
-    /// the family name agrees.
+    /// For the address: how many more of a person's namesakes share this level with them
+    /// than chance explains — relatives living together. Among `n` taxpayers with one
+    /// surname, P(level | different people) ≈ u + excess / (n − 1): two people named
+    /// `GARCIA` are mostly strangers, two with a rare surname mostly family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub u_same_family: Option<f64>,
+    pub same_family_excess: Option<f64>,
 }
 
 /// The levels of one field.
@@ -135,7 +136,7 @@ impl Model {
                             name: (*l).to_owned(),
                             m,
                             u,
-                            u_same_family: None,
+                            same_family_excess: None,
                         })
                         .collect(),
                 }
@@ -165,12 +166,29 @@ impl Model {
         (l.m / u).log2()
     }
 
-    /// Sets the same-family u of `field` from level counts (Laplace-smoothed).
-    pub fn set_u_same_family(&mut self, field: usize, counts: &[u64]) {
-        let total: u64 = counts.iter().sum::<u64>() + counts.len() as u64;
-        for (level, n) in self.fields[field].levels.iter_mut().zip(counts) {
-            level.u_same_family = Some((*n + 1) as f64 / total as f64);
+    /// Sets each level's same-family excess of `field` from pairs of different taxpayers who
+    /// share a surname: `(level, number of taxpayers with that surname)` per pair.
+    pub fn set_same_family_excess(&mut self, field: usize, pairs: &[(u8, u32)]) {
+        let n = pairs.len().max(1) as f64;
+        for (l, level) in self.fields[field].levels.iter_mut().enumerate() {
+            let excess: f64 = pairs
+                .iter()
+                .map(|&(got, size)| {
+                    (f64::from(u8::from(got as usize == l)) - level.u) * f64::from(size.max(2) - 1)
+                })
+                .sum::<f64>()
+                / n;
+            level.same_family_excess = Some(excess.max(0.0));
         }
+    }
+
+    /// u of `level` of `field` between different people who share a surname carried by
+    /// `namesakes` taxpayers (unknown: treated as a rare name, the cautious reading).
+    pub fn u_same_family(&self, field: usize, level: u8, namesakes: Option<f64>) -> Option<f64> {
+        let l = self.fields[field].levels.get(level as usize)?;
+        let excess = l.same_family_excess?;
+        let others = namesakes.map_or(1.0, |n| (n - 1.0).max(1.0));
+        Some((l.u + excess / others).min(0.999))
     }
 
     /// log2 of the prior odds.

@@ -81,6 +81,9 @@ pub struct Name {
     /// Every alternative reading of the family name: the full form, each core token (either
     /// surname), the core without particles. Sorted, deduplicated; includes `family`.
     pub family_alts: Vec<String>,
+    /// The family name's words without particles, in order (`GARCIA`, `LOPEZ`): a subject
+    /// giving a subset of them (one of two surnames) is the usual way to write one person.
+    pub family_core: Vec<String>,
     /// Equivalence groups (nicknames, romanisations) of the given name or its first token;
     /// looked up once here so that comparing is a small set intersection.
     pub given_groups: Vec<u16>,
@@ -116,6 +119,7 @@ impl Name {
         let middle = strip(name_field(middle));
         let family = strip(name_field(family));
         let mut family_alts = Vec::new();
+        let mut family_core = Vec::new();
         if let Some(f) = &family {
             let tokens: Vec<&str> = f.split(' ').collect();
             family_alts.push(tokens.concat());
@@ -124,6 +128,7 @@ impl Name {
                 .copied()
                 .filter(|t| !PARTICLES.contains(t))
                 .collect();
+            family_core = core.iter().map(|t| (*t).to_owned()).collect();
             if !core.is_empty() {
                 family_alts.push(core.concat());
                 for t in &core {
@@ -149,6 +154,7 @@ impl Name {
             middle,
             family: family.map(|f| f.replace(' ', "")),
             family_alts,
+            family_core,
         }
     }
 
@@ -169,6 +175,7 @@ impl Name {
             given,
             middle: self.middle.clone(),
             family: self.given.clone(),
+            family_core: self.given.iter().cloned().collect(),
             family_alts,
             given_groups: self.family_groups.clone(),
             middle_groups: self.middle_groups.clone(),

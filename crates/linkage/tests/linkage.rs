@@ -298,10 +298,15 @@ fn training_estimates_the_share_of_subjects_in_the_extract_and_the_household_eff
         run.findable_share
     );
     // Relatives share addresses: among different people with one surname, an exact address
-    // agreement is far commoner than among random people, so it is weaker evidence.
+    // agreement is far commoner than among random people — the more so the rarer the name.
     let exact = &run.model.fields[3].levels[0];
-    let same_family = exact.u_same_family.expect("learnt from same-surname pairs");
-    assert!(same_family > 10.0 * exact.u, "{same_family} vs {}", exact.u);
+    let rare = run
+        .model
+        .u_same_family(3, 0, Some(2.0))
+        .expect("learnt from same-surname pairs");
+    let common = run.model.u_same_family(3, 0, Some(2_000.0)).unwrap();
+    assert!(rare > 10.0 * exact.u, "{rare} vs {}", exact.u);
+    assert!(common < rare / 100.0, "{common} vs {rare}");
 }
 
 #[test]
