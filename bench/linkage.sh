@@ -22,6 +22,6 @@ for size in "${sizes[@]}"; do
   "$bin" synth --people "$1" --subjects "$2" --seed 1 --out "$dir" 2>&1 | tail -1
   /usr/bin/time -f "link end to end: %e s wall, %M KiB peak RSS" \
     "$bin" link --returns "$dir/returns.csv" --subjects "$dir/subjects.csv" --output "$dir/result.csv" 2>&1 | grep -v '^\s*$'
-  "$bin" evaluate --truth "$dir/truth.csv" --result "$dir/result.csv" --returns "$dir/returns.csv" --subjects "$dir/subjects.csv" | head -15
+  "$bin" evaluate --truth "$dir/truth.csv" --result "$dir/result.csv" --returns "$dir/returns.csv" --subjects "$dir/subjects.csv" | head -30
   "$bin" bench --returns "$dir/returns.csv" --subjects "$dir/subjects.csv" --queries 2000
 done

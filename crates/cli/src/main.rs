@@ -87,13 +87,14 @@ struct EvaluateArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// The extract the result was linked against; with --subjects, also reports how many
-    /// subjects' own taxpayers survive blocking.
+    /// The subject file the result was made from: adds a breakdown by the identifiers each
+    /// request carries (date of birth or TIN, or neither).
+    #[arg(long)]
+    subjects: Option<PathBuf>,
+    /// The extract the result was linked against (with --subjects): adds how many subjects'
+    /// own taxpayers survive blocking.
     #[arg(long, requires = "subjects")]
     returns: Option<PathBuf>,
-    /// The subject file the result was made from (with --returns).
-    #[arg(long, requires = "returns")]
-    subjects: Option<PathBuf>,
 }
 
 pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
@@ -181,13 +182,17 @@ fn evaluate(args: &EvaluateArgs) -> Result<()> {
         );
     }
     let mut report = crosscheck_linkage::evaluate::evaluate(&truth, &results);
-    if let (Some(returns), Some(subjects)) = (&args.returns, &args.subjects) {
-        let returns = read_reported::<crosscheck_contract::TaxReturn>(returns)?;
-        let subjects = read_reported::<crosscheck_contract::Subject>(subjects)?;
-        let index = crosscheck_linkage::index::Index::build(&returns);
-        report.blocking = Some(crosscheck_linkage::evaluate::blocking(
-            &index, &subjects, &truth,
-        ));
+    if let Some(path) = &args.subjects {
+        let subjects = read_reported::<crosscheck_contract::Subject>(path)?;
+        report.by_identifiers =
+            crosscheck_linkage::evaluate::by_identifiers(&truth, &results, &subjects);
+        if let Some(returns) = &args.returns {
+            let returns = read_reported::<crosscheck_contract::TaxReturn>(returns)?;
+            let index = crosscheck_linkage::index::Index::build(&returns);
+            report.blocking = Some(crosscheck_linkage::evaluate::blocking(
+                &index, &subjects, &truth,
+            ));
+        }
     }
     if args.json {
         println!(

@@ -131,6 +131,9 @@ pub struct Report {
     pub by_origin: BTreeMap<String, Line>,
     /// By distortion (a subject counts once under each distortion it has).
     pub by_distortion: BTreeMap<String, Line>,
+    /// By identifiers in the request (see [`by_identifiers`]); empty unless computed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_identifiers: BTreeMap<String, Line>,
     /// Subject ids in the truth without a result row.
     pub missing_results: u64,
     /// Result rows whose subject is not in the truth.
@@ -189,55 +192,92 @@ pub fn blocking(index: &Index, subjects: &[Subject], truth: &[Truth]) -> Blockin
 
 /// Scores `results` against `truth`.
 pub fn evaluate(truth: &[Truth], results: &[LinkResult]) -> Report {
-    let by_id: HashMap<&str, &LinkResult> =
-        results.iter().map(|r| (r.subject_id.as_str(), r)).collect();
-    let mut overall = Slice::default();
-    let mut by_kind: BTreeMap<String, Slice> = BTreeMap::new();
-    let mut by_origin: BTreeMap<String, Slice> = BTreeMap::new();
-    let mut by_distortion: BTreeMap<String, Slice> = BTreeMap::new();
-    let mut missing = 0;
-    let mut seen = 0;
-    for t in truth {
-        let Some(r) = by_id.get(t.subject_id.as_str()) else {
-            missing += 1;
-            continue;
-        };
-        seen += 1;
-        let findable = !t.tins.is_empty();
-        let right = r.tin.as_ref().is_some_and(|tin| t.tins.contains(tin));
-        overall.add(findable, r.outcome, right);
-        let label = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
-        by_kind
-            .entry(label(&t.kind))
-            .or_default()
-            .add(findable, r.outcome, right);
-        by_origin
-            .entry(label(&t.origin))
-            .or_default()
-            .add(findable, r.outcome, right);
-        let none = ["(none)".to_owned()];
-        let distortions = if t.distortions.is_empty() {
-            &none[..]
-        } else {
-            &t.distortions[..]
-        };
-        for d in distortions {
-            by_distortion
-                .entry(d.clone())
-                .or_default()
-                .add(findable, r.outcome, right);
-        }
-    }
-    let lines =
-        |m: BTreeMap<String, Slice>| m.iter().map(|(k, s)| (k.clone(), Line::from(s))).collect();
+    let label = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
+    let t = Tally::new(truth, results);
     Report {
-        overall: Line::from(&overall),
-        by_kind: lines(by_kind),
-        by_origin: lines(by_origin),
-        by_distortion: lines(by_distortion),
-        missing_results: missing,
-        unknown_results: (results.len() - seen) as u64,
+        overall: t
+            .slices(|_| vec![String::new()])
+            .remove("")
+            .unwrap_or_else(|| Line::from(&Slice::default())),
+        by_kind: t.slices(|t| vec![label(&t.kind)]),
+        by_origin: t.slices(|t| vec![label(&t.origin)]),
+        by_distortion: t.slices(|t| {
+            if t.distortions.is_empty() {
+                vec!["(none)".to_owned()]
+            } else {
+                t.distortions.clone()
+            }
+        }),
+        by_identifiers: BTreeMap::new(),
+        missing_results: t.missing,
+        unknown_results: (results.len() - t.joined.len()) as u64,
         blocking: None,
+    }
+}
+
+/// Splits the subjects by the person-level identifiers their request carries: with a date of
+/// birth or a TIN (what an automatic match needs), or with neither — and the first group by
+/// origin too, so that a gap between origins cannot hide behind missing identifiers.
+pub fn by_identifiers(
+    truth: &[Truth],
+    results: &[LinkResult],
+    subjects: &[Subject],
+) -> BTreeMap<String, Line> {
+    let identified: HashMap<&str, bool> = subjects
+        .iter()
+        .map(|s| {
+            let p = prepare(s);
+            (s.subject_id.as_str(), p.dob.is_some() || p.tin.is_some())
+        })
+        .collect();
+    Tally::new(truth, results).slices(|t| match identified.get(t.subject_id.as_str()) {
+        Some(true) => {
+            let origin = t.origin.clone().unwrap_or_else(|| "(none)".to_owned());
+            vec![
+                "date of birth or TIN".to_owned(),
+                format!("date of birth or TIN / {origin}"),
+            ]
+        }
+        Some(false) => vec!["neither".to_owned()],
+        None => vec!["(not in subject file)".to_owned()],
+    })
+}
+
+/// Truth rows joined to their results, ready to be sliced.
+struct Tally<'a> {
+    joined: Vec<(&'a Truth, &'a LinkResult)>,
+    missing: u64,
+}
+
+impl<'a> Tally<'a> {
+    fn new(truth: &'a [Truth], results: &'a [LinkResult]) -> Tally<'a> {
+        let by_id: HashMap<&str, &LinkResult> =
+            results.iter().map(|r| (r.subject_id.as_str(), r)).collect();
+        let mut joined = Vec::with_capacity(truth.len());
+        let mut missing = 0;
+        for t in truth {
+            match by_id.get(t.subject_id.as_str()) {
+                Some(r) => joined.push((t, *r)),
+                None => missing += 1,
+            }
+        }
+        Tally { joined, missing }
+    }
+
+    /// One line per key; a subject counts under every key `keys` gives it.
+    fn slices(&self, keys: impl Fn(&Truth) -> Vec<String>) -> BTreeMap<String, Line> {
+        let mut out: BTreeMap<String, Slice> = BTreeMap::new();
+        for (t, r) in &self.joined {
+            let right = r.tin.as_ref().is_some_and(|tin| t.tins.contains(tin));
+            for k in keys(t) {
+                out.entry(k)
+                    .or_default()
+                    .add(!t.tins.is_empty(), r.outcome, right);
+            }
+        }
+        out.iter()
+            .map(|(k, s)| (k.clone(), Line::from(s)))
+            .collect()
     }
 }
 
@@ -297,20 +337,25 @@ impl Report {
             );
         }
         for (title, lines) in [
+            ("identifiers", &self.by_identifiers),
             ("kind", &self.by_kind),
             ("origin", &self.by_origin),
             ("distortion", &self.by_distortion),
         ] {
+            if lines.is_empty() {
+                continue;
+            }
+            let w = lines.keys().map(String::len).max().unwrap_or(0).max(18);
             let _ = writeln!(s);
             let _ = writeln!(
                 s,
-                "{title:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
+                "{title:<w$} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
                 "subjects", "findable", "match", "wrong", "review", "recall", "w/review", "wrong%"
             );
             for (k, l) in lines.iter() {
                 let _ = writeln!(
                     s,
-                    "{k:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
+                    "{k:<w$} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>9}",
                     l.counts.subjects,
                     l.counts.findable,
                     l.counts.matches,
@@ -401,6 +446,39 @@ mod tests {
         assert_eq!(r.by_distortion["typo_given"].rates.recall, Some(0.5));
         assert_eq!(r.by_distortion["nickname"].rates.recall, Some(0.0));
         assert_eq!(r.by_distortion["(none)"].counts.subjects, 2);
+    }
+
+    #[test]
+    fn subjects_split_by_the_identifiers_their_request_carries() {
+        let truth = vec![
+            truth("a", "filer", &["111111111"], "korean", &[]),
+            truth("b", "filer", &["222222222"], "korean", &[]),
+            truth("c", "filer", &["333333333"], "anglo", &[]),
+        ];
+        let results = vec![
+            result("a", Outcome::Match, Some("111111111")),
+            result("b", Outcome::Review, Some("222222222")),
+            result("c", Outcome::Match, Some("333333333")),
+        ];
+        let subject = |id: &str, dob: Option<&str>, tin: Option<&str>| Subject {
+            subject_id: id.into(),
+            dob: dob.map(Into::into),
+            tin: tin.map(Into::into),
+            ..Subject::default()
+        };
+        let subjects = [
+            subject("a", Some("1980-01-02"), None),
+            subject("b", Some("not a date"), None),
+            subject("c", None, Some("333-33-3333")),
+        ];
+        let lines = by_identifiers(&truth, &results, &subjects);
+        assert_eq!(lines["date of birth or TIN"].counts.subjects, 2);
+        assert_eq!(lines["date of birth or TIN"].rates.recall, Some(1.0));
+        assert_eq!(lines["date of birth or TIN / korean"].counts.subjects, 1);
+        assert_eq!(
+            lines["neither"].counts.reviews, 1,
+            "an unreadable date is no date"
+        );
     }
 
     #[test]
