@@ -71,13 +71,16 @@ pub trait TermFrequencies {
     fn family(&self, value: &str) -> f64;
     /// Number of taxpayers with this family name or surname (at least 1).
     fn family_count(&self, value: &str) -> f64;
+    /// Share (0..1] of the taxpayers with family name `family` whose given name is `given`.
+    fn given_within_family(&self, given: &str, family: &str) -> f64;
 }
 
 /// How common the values of exact name agreements are (shares of taxpayers), looked up once
 /// when comparing so that scoring never touches strings.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TermShares {
-    /// The given name agreed exactly on a value this common.
+    /// The given name agreed exactly on a value this common (among bearers of the agreeing
+    /// family name, when it agrees too).
     pub given: Option<f64>,
     /// The family name (or one surname) agreed exactly on a value this common.
     pub family: Option<f64>,
@@ -318,7 +321,13 @@ pub fn compare(
             g,
             f,
             TermShares {
-                given: gv.map(|v| frequencies.given(v)),
+                // With the family name agreeing too, the given name is worth its frequency
+                // among that family's bearers: names cluster by origin (`THAO` is rare
+                // overall, common among `NGUYEN`s).
+                given: gv.map(|g| match fv {
+                    Some(f) => frequencies.given_within_family(g, f),
+                    None => frequencies.given(g),
+                }),
                 family: fv.map(|v| frequencies.family(v)),
                 family_count: fv.map(|v| frequencies.family_count(v)),
             },
@@ -381,6 +390,9 @@ mod tests {
         }
         fn family_count(&self, v: &str) -> f64 {
             self.family(v) * 1000.0
+        }
+        fn given_within_family(&self, _: &str, _: &str) -> f64 {
+            0.01
         }
     }
 

@@ -164,6 +164,10 @@ pub struct Index {
     block_ids: Vec<u32>,
     given_tf: HashMap<String, u32>,
     family_tf: HashMap<String, u32>,
+    /// Taxpayers per (given name, family-name reading), keyed by [`pair_key`]: names cluster
+    /// by origin, so a given name's frequency among people of one surname is what an exact
+    /// full-name agreement is worth.
+    pair_tf: HashMap<u64, u32>,
 }
 
 impl TermFrequencies for Index {
@@ -175,9 +179,35 @@ impl TermFrequencies for Index {
         self.family_count(v) / self.len().max(1) as f64
     }
 
+    fn given_within_family(&self, given: &str, family: &str) -> f64 {
+        let pair = f64::from(
+            self.pair_tf
+                .get(&pair_key(given, family))
+                .copied()
+                .unwrap_or(1)
+                .max(1),
+        );
+        // Among the *other* bearers of the family name (the candidate is one of them), with
+        // PAIR_PRIOR pseudo-bearers at the overall frequency so that a rare surname's few
+        // bearers do not make a wild estimate.
+        let bearers = self.family_count(family);
+        ((pair - 1.0 + PAIR_PRIOR * self.given(given)) / (bearers - 1.0 + PAIR_PRIOR)).min(1.0)
+    }
+
     fn family_count(&self, v: &str) -> f64 {
         f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1))
     }
+}
+
+/// Pseudo-bearers at the overall given-name frequency in the within-family estimate.
+pub const PAIR_PRIOR: f64 = 10.0;
+
+/// Key of a (given name, family-name reading) pair.
+fn pair_key(given: &str, family: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (given, family).hash(&mut h);
+    h.finish()
 }
 
 /// Normalises a subject from the contract row.
@@ -265,7 +295,19 @@ impl Index {
         let (block_keys, block_ids): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
         let mut given_tf: HashMap<String, u32> = HashMap::default();
         let mut family_tf: HashMap<String, u32> = HashMap::default();
+        let mut pair_tf: HashMap<u64, u32> = HashMap::default();
         for t in &taxpayers {
+            let mut pairs: Vec<u64> = t
+                .names
+                .iter()
+                .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
+                .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
+                .collect();
+            pairs.sort_unstable();
+            pairs.dedup();
+            for k in pairs {
+                *pair_tf.entry(k).or_default() += 1;
+            }
             let mut gs: Vec<&String> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
             gs.sort();
             gs.dedup();
@@ -285,6 +327,7 @@ impl Index {
             block_ids,
             given_tf,
             family_tf,
+            pair_tf,
         }
     }
 

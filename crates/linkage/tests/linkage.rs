@@ -313,3 +313,38 @@ fn training_estimates_the_share_of_subjects_in_the_extract_and_the_household_eff
 fn the_same_input_gives_the_same_decisions_and_weights() {
     assert_eq!(run(5).rows, run(5).rows);
 }
+
+#[test]
+fn a_given_name_common_within_its_family_name_is_weaker_evidence() {
+    use crosscheck_linkage::compare::TermFrequencies;
+    // 30 NGUYENs of whom 10 are THAO; 100 people of other names, none THAO.
+    let mut returns = Vec::new();
+    let mut tin = 123_450_001u32;
+    let mut next = |given: &str, family: &str| {
+        tin += 1;
+        let t = Tin::from_u32(tin).unwrap().to_string();
+        ret(
+            tin,
+            &t,
+            2024,
+            given,
+            family,
+            "1980-01-01",
+            "1 MAIN ST",
+            "77005",
+        )
+    };
+    for i in 0..30 {
+        returns.push(next(if i < 10 { "THAO" } else { "MINH" }, "NGUYEN"));
+    }
+    for i in 0..100 {
+        returns.push(next(&format!("NAME{i}"), &format!("FAMILY{i}")));
+    }
+    let index = Index::build(&returns);
+    let overall = index.given("THAO");
+    let within = index.given_within_family("THAO", "NGUYEN");
+    // Among the 29 other NGUYENs, 9 are THAO, plus 10 pseudo-bearers at the overall rate.
+    let expected = (9.0 + 10.0 * overall) / (29.0 + 10.0);
+    assert!((within - expected).abs() < 1e-12, "{within} vs {expected}");
+    assert!(within > 2.0 * overall, "{within} vs {overall}");
+}
