@@ -79,14 +79,17 @@ struct Prepared {
 fn load(inputs: &Inputs) -> Result<Prepared> {
     let (returns, subjects) = (inputs.returns.as_path(), inputs.subjects.as_path());
     let started = Instant::now();
+    let spin = crate::spinner("reading the extract and the subjects");
     let rows = crate::read_reported::<TaxReturn>(returns)?;
     if rows.is_empty() {
         bail!("{}: the extract has no usable returns", returns.display());
     }
     let subjects = crate::read_reported::<Subject>(subjects)?;
     let read = started.elapsed();
+    spin.set_message(format!("indexing {} returns", rows.len()));
     let index = Index::build(&rows);
     drop(rows);
+    spin.finish_and_clear();
     let built = started.elapsed();
     let prepared: Vec<_> = subjects.iter().map(prepare).collect();
     let pb = crate::bar(prepared.len() as u64, "linking");
@@ -117,8 +120,15 @@ fn load(inputs: &Inputs) -> Result<Prepared> {
 fn read_model(path: &Path) -> Result<Model> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("while reading the model {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a crosscheck model", path.display()))
+    let model: Model = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a crosscheck model", path.display()))?;
+    model.validate().with_context(|| {
+        format!(
+            "{}: not a crosscheck model this build can use",
+            path.display()
+        )
+    })?;
+    Ok(model)
 }
 
 /// Runs `crosscheck train`.
@@ -141,10 +151,12 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
     let p = load(&args.inputs)?;
     let phase = Instant::now();
+    let spin = crate::spinner("training the model (no labels needed)");
     let model = match &args.model {
         Some(path) => read_model(path)?,
         None => link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed),
     };
+    spin.finish_and_clear();
     let trained = phase.elapsed();
     let decisions: Vec<link::Decision> = {
         use rayon::prelude::*;

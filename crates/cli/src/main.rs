@@ -108,6 +108,14 @@ pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// A spinner for a phase without a count (hidden when stderr is not a terminal).
+pub(crate) fn spinner(message: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_message(message.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
 /// Reads a contract file, printing rejected rows and warnings to stderr.
 pub(crate) fn read_reported<T: Record>(path: &Path) -> Result<Vec<T>> {
     let loaded =

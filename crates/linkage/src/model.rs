@@ -95,6 +95,31 @@ pub fn posteriors(log2_odds: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Why a model file cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The format version is not one this build reads.
+    #[error("model format version {0} is not supported (this build reads version 1)")]
+    Version(u32),
+    /// Fields or levels differ from this build's comparisons.
+    #[error("model field {index} should be `{expected}` with levels {levels}")]
+    Shape {
+        /// Position of the field.
+        index: usize,
+        /// The field this build expects there.
+        expected: &'static str,
+        /// The levels this build expects, comma-separated.
+        levels: String,
+    },
+    /// A probability is not a number in (0, 1].
+    #[error("model {what} must be a probability in (0, 1]")]
+    Probability {
+        /// Which value (`lambda`, `given.exact.m`, …).
+        what: String,
+    },
+}
+
 /// A comparison vector: one level per field, [`MISSING`] where not comparable.
 pub type Vector = [u8; 5];
 
@@ -214,6 +239,76 @@ impl Model {
                 level.m = (*n + 1) as f64 / total as f64;
             }
         }
+    }
+
+    /// Checks that a model (typically read from a file) fits this build: same fields and
+    /// levels, every probability in (0, 1], thresholds ordered. Scoring trusts this.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if self.version != 1 {
+            return Err(ModelError::Version(self.version));
+        }
+        let probability = |what: String, p: f64| {
+            if p > 0.0 && p <= 1.0 {
+                Ok(())
+            } else {
+                Err(ModelError::Probability { what })
+            }
+        };
+        probability("lambda".into(), self.lambda)?;
+        if self.lambda >= 1.0 {
+            return Err(ModelError::Probability {
+                what: "lambda (below 1)".into(),
+            });
+        }
+        let t = &self.thresholds;
+        probability("thresholds.match_probability".into(), t.match_probability)?;
+        probability("thresholds.review_probability".into(), t.review_probability)?;
+        if t.review_probability > t.match_probability {
+            return Err(ModelError::Probability {
+                what: "thresholds.review_probability (not above match_probability)".into(),
+            });
+        }
+        if self.fields.len() != FIELDS.len() {
+            let index = self.fields.len().min(FIELDS.len() - 1);
+            return Err(ModelError::Shape {
+                index,
+                expected: FIELDS[index],
+                levels: LEVELS[index].join(", "),
+            });
+        }
+        for (index, (field, (name, levels))) in self
+            .fields
+            .iter()
+            .zip(FIELDS.iter().zip(LEVELS))
+            .enumerate()
+        {
+            let same = field.name == *name
+                && field.levels.len() == levels.len()
+                && field
+                    .levels
+                    .iter()
+                    .zip(levels.iter())
+                    .all(|(l, n)| l.name == *n);
+            if !same {
+                return Err(ModelError::Shape {
+                    index,
+                    expected: name,
+                    levels: levels.join(", "),
+                });
+            }
+            for l in &field.levels {
+                probability(format!("{name}.{}.m", l.name), l.m)?;
+                probability(format!("{name}.{}.u", l.name), l.u)?;
+                if let Some(e) = l.same_family_excess
+                    && !(e.is_finite() && e >= 0.0)
+                {
+                    return Err(ModelError::Probability {
+                        what: format!("{name}.{}.same_family_excess", l.name),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// log2 of the prior odds that a subject is one particular taxpayer of `taxpayers`
@@ -395,6 +490,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_model_that_does_not_fit_this_build_is_refused() {
+        assert_eq!(Model::initial().validate(), Ok(()));
+        let mut m = Model::initial();
+        m.fields.pop();
+        assert!(matches!(
+            m.validate(),
+            Err(ModelError::Shape { index: 4, .. })
+        ));
+        let mut m = Model::initial();
+        m.fields[2].levels[1].name = "close".into();
+        assert!(m.validate().unwrap_err().to_string().contains("`dob`"));
+        let mut m = Model::initial();
+        m.fields[0].levels[0].m = f64::NAN;
+        assert!(
+            m.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("given.exact.m")
+        );
+        let mut m = Model::initial();
+        m.lambda = 1.0;
+        assert!(m.validate().is_err());
+        let mut m = Model::initial();
+        m.thresholds.review_probability = 0.9999;
+        assert!(m.validate().is_err());
+        let mut m = Model::initial();
+        m.version = 2;
+        assert_eq!(m.validate(), Err(ModelError::Version(2)));
     }
 
     #[test]
