@@ -203,11 +203,11 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
             match_probability: best.map(|b| b.probability),
             match_weight: best.map(|b| b.weight),
             address_tax_year: tp.map(|t| t.last.tax_year),
-            street: tp.map(|t| t.last.street.clone()),
-            unit: tp.and_then(|t| t.last.unit.clone()),
-            city: tp.map(|t| t.last.city.clone()),
-            state: tp.map(|t| t.last.state.clone()),
-            zip: tp.map(|t| t.last.zip.clone()),
+            street: tp.map(|t| t.last.street().to_owned()),
+            unit: tp.and_then(|t| t.last.unit().map(str::to_owned)),
+            city: tp.map(|t| t.last.city().to_owned()),
+            state: tp.map(|t| t.last.state().to_owned()),
+            zip: tp.map(|t| t.last.zip().to_owned()),
             runner_up_tin: best
                 .and(d.runner_up.as_ref())
                 .map(|r| p.index.taxpayers[r.taxpayer as usize].tin().digits()),

@@ -134,6 +134,11 @@ impl Tin {
         self.part(0..9)
     }
 
+    /// The nine digits as ASCII bytes, without allocating.
+    pub fn ascii_digits(&self) -> [u8; 9] {
+        self.0.map(|d| b'0' + d)
+    }
+
     /// The nine digits without dashes (`123456789`), the canonical form in output files.
     pub fn digits(&self) -> String {
         self.0.iter().map(|d| char::from(b'0' + d)).collect()

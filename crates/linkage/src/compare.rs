@@ -6,7 +6,7 @@
 //! filed with, and the best agreement counts (ties go to the most recent address). Names are
 //! also compared with given and family swapped.
 
-use crosscheck_contract::Date;
+use crosscheck_contract::{Date, Tin};
 
 use crate::normalise::{Address, Name};
 use crate::similarity;
@@ -59,8 +59,8 @@ pub trait Candidate {
     fn dobs(&self) -> &[Date];
     /// Every distinct address with the last tax year it was used, oldest first.
     fn addresses(&self) -> &[(u16, Address)];
-    /// The taxpayer's TINs as nine-digit strings.
-    fn tins(&self) -> &[String];
+    /// The taxpayer's TINs.
+    fn tins(&self) -> &[Tin];
 }
 
 /// How common a name is among the taxpayers, for term-frequency weights.
@@ -259,10 +259,12 @@ fn address_level(s: &Address, c: &Address) -> u8 {
     4
 }
 
-fn tin_level(s: Option<&str>, tins: &[String]) -> u8 {
+fn tin_level(s: Option<&str>, tins: &[Tin]) -> u8 {
     let Some(s) = s else { return MISSING };
     let mut best = 2;
     for t in tins {
+        let digits = t.ascii_digits();
+        let t = std::str::from_utf8(&digits).unwrap_or_default();
         if s == t {
             return 0;
         }
@@ -360,7 +362,7 @@ mod tests {
         names: Vec<Name>,
         dobs: Vec<Date>,
         addresses: Vec<(u16, Address)>,
-        tins: Vec<String>,
+        tins: Vec<Tin>,
     }
 
     impl Candidate for T {
@@ -373,7 +375,7 @@ mod tests {
         fn addresses(&self) -> &[(u16, Address)] {
             &self.addresses
         }
-        fn tins(&self) -> &[String] {
+        fn tins(&self) -> &[Tin] {
             &self.tins
         }
     }
@@ -426,7 +428,7 @@ mod tests {
                     ),
                 ),
             ],
-            tins: vec!["123456789".into()],
+            tins: vec![Tin::parse("123456789").unwrap()],
         }
     }
 

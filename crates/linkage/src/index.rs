@@ -15,21 +15,55 @@ use crate::block::{self, MAX_BLOCK};
 use crate::compare::{Candidate, Prepared, TermFrequencies};
 use crate::normalise::{self, Address, Name};
 
-/// The last known address, as filed (what a release would carry).
+/// The last known address, as filed (what a release would carry), kept as one string
+/// (fields separated by U+001F) because every taxpayer has one and a release reads few.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastAddress {
     /// Tax year of the return it comes from.
     pub tax_year: u16,
+    text: Box<str>,
+}
+
+impl LastAddress {
+    const SEP: char = '\u{1f}';
+
+    fn new(r: &TaxReturn) -> LastAddress {
+        let unit = r.unit.as_deref().unwrap_or("");
+        let parts = [r.street.as_str(), unit, &r.city, &r.state, &r.zip];
+        LastAddress {
+            tax_year: r.tax_year,
+            text: parts.join(&Self::SEP.to_string()).into(),
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        self.text.split(Self::SEP).nth(i).unwrap_or("")
+    }
+
     /// Delivery line.
-    pub street: String,
-    /// Unit.
-    pub unit: Option<String>,
+    pub fn street(&self) -> &str {
+        self.part(0)
+    }
+
+    /// Unit, if any.
+    pub fn unit(&self) -> Option<&str> {
+        Some(self.part(1)).filter(|u| !u.is_empty())
+    }
+
     /// City.
-    pub city: String,
+    pub fn city(&self) -> &str {
+        self.part(2)
+    }
+
     /// State.
-    pub state: String,
+    pub fn state(&self) -> &str {
+        self.part(3)
+    }
+
     /// ZIP.
-    pub zip: String,
+    pub fn zip(&self) -> &str {
+        self.part(4)
+    }
 }
 
 /// One person in the custodian's data.
@@ -37,8 +71,6 @@ pub struct LastAddress {
 pub struct Taxpayer {
     /// TINs, in the order used (an ITIN before an SSN); the last is current.
     pub tins: Vec<Tin>,
-    /// The same TINs as nine-digit strings, kept for comparison without allocating.
-    tin_digits: Vec<String>,
     /// Distinct names filed under.
     pub names: Vec<Name>,
     /// Distinct dates of birth on file.
@@ -60,8 +92,8 @@ impl Candidate for Taxpayer {
     fn addresses(&self) -> &[(u16, Address)] {
         &self.addresses
     }
-    fn tins(&self) -> &[String] {
-        &self.tin_digits
+    fn tins(&self) -> &[Tin] {
+        &self.tins
     }
 }
 
@@ -135,18 +167,10 @@ impl Taxpayer {
         addresses.sort_by_key(|(y, _)| *y);
         Taxpayer {
             tins: vec![returns[0].tin],
-            tin_digits: vec![returns[0].tin.digits()],
             names,
             dobs,
             addresses,
-            last: LastAddress {
-                tax_year: latest.tax_year,
-                street: latest.street.clone(),
-                unit: latest.unit.clone(),
-                city: latest.city.clone(),
-                state: latest.state.clone(),
-                zip: latest.zip.clone(),
-            },
+            last: LastAddress::new(latest),
             first_year: returns.iter().map(|r| r.tax_year).min().unwrap_or(0),
         }
     }
@@ -435,7 +459,6 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
             let itin = taxpayers[i].clone();
             let target = &mut taxpayers[j];
             target.tins.insert(0, itin.tins[0]);
-            target.tin_digits.insert(0, itin.tins[0].digits());
             for n in itin.names {
                 if !target.names.contains(&n) {
                     target.names.push(n);
