@@ -34,15 +34,17 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let written = crate::synth(&config, &args.dir, Format::Csv)?;
     eprintln!("demo: 2/3 linking every subject to the extract (model trained without labels)");
     let result = args.dir.join("result.csv");
-    let link = crate::link::LinkArgs::new(written.returns, written.subjects, result.clone());
+    let link =
+        crate::link::LinkArgs::new(written.returns, written.subjects.clone(), result.clone());
     crate::link::run(&link)?;
     eprintln!("demo: 3/3 scoring the result against the known truth\n");
     let truth = crate::read_reported::<Truth>(&written.truth)?;
     let results = crate::read_reported::<LinkResult>(&result)?;
-    print!(
-        "{}",
-        crosscheck_linkage::evaluate::evaluate(&truth, &results).to_table()
-    );
+    let subjects = crate::read_reported::<crosscheck_contract::Subject>(&written.subjects)?;
+    let mut report = crosscheck_linkage::evaluate::evaluate(&truth, &results);
+    report.by_identifiers =
+        crosscheck_linkage::evaluate::by_identifiers(&truth, &results, &subjects);
+    print!("{}", report.to_table());
     eprintln!(
         "\ndemo: files are in {}; the gateway service, ledger and review console are not built yet",
         args.dir.display()
