@@ -8,7 +8,7 @@
 
 use crosscheck_contract::{Date, Tin};
 
-use crate::normalise::{Address, Name};
+use crate::normalise::{Address, Name, Text};
 use crate::similarity;
 
 /// The compared fields, in comparison-vector order.
@@ -116,7 +116,7 @@ fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
         return (MISSING, None);
     };
     if sg == cg {
-        return (0, Some(cg.as_str()));
+        return (0, Some(&**cg));
     }
     let firsts = (s.given_first.as_deref(), c.given_first.as_deref());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
@@ -145,20 +145,20 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
         return (MISSING, None);
     };
     if sf == cf {
-        return (0, Some(cf.as_str()));
+        return (0, Some(&**cf));
     }
     // One side gives some of the other's surnames (`GARCIA` for `GARCIA LOPEZ`, `CRUZ` for
     // `DE LA CRUZ`); the longest shared reading sets the term frequency. Sharing one
     // surname while differing on the other (`GARCIA LOPEZ`, `GARCIA MARTINEZ`) is what
     // cousins do, and falls through to the similarity levels.
-    let subset = |a: &[String], b: &[String]| !a.is_empty() && a.iter().all(|t| b.contains(t));
+    let subset = |a: &[Text], b: &[Text]| !a.is_empty() && a.iter().all(|t| b.contains(t));
     if subset(&s.family_core, &c.family_core) || subset(&c.family_core, &s.family_core) {
         let shared = s
             .family_alts
             .iter()
             .filter(|a| c.family_alts.contains(a))
             .max_by_key(|a| a.len());
-        return (1, shared.map(String::as_str));
+        return (1, shared.map(|a| &**a));
     }
     // A romanisation variant of the whole name or of one surname (PARK/PAK, NGUYEN/NGYUEN).
     if intersects(&s.family_groups, &c.family_groups) {
@@ -228,7 +228,7 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
 }
 
 fn address_level(s: &Address, c: &Address) -> u8 {
-    let same = |x: &Option<String>, y: &Option<String>| x.is_some() && x == y;
+    let same = |x: &Option<Text>, y: &Option<Text>| x.is_some() && x == y;
     let street_same = same(&s.street, &c.street);
     let number_same = same(&s.number, &c.number);
     let zip_same = same(&s.zip, &c.zip);

@@ -13,7 +13,7 @@ use crosscheck_contract::{Date, TaxReturn, Tin, TinKind};
 
 use crate::block::{self, MAX_BLOCK};
 use crate::compare::{Candidate, Prepared, TermFrequencies};
-use crate::normalise::{self, Address, Name};
+use crate::normalise::{self, Address, Name, Pool, Text};
 
 /// The last known address, as filed (what a release would carry), kept as one string
 /// (fields separated by U+001F) because every taxpayer has one and a release reads few.
@@ -103,7 +103,7 @@ impl Taxpayer {
         *self.tins.last().expect("a taxpayer has at least one TIN")
     }
 
-    fn from_returns(returns: &[&TaxReturn]) -> Taxpayer {
+    fn from_returns(returns: &[&TaxReturn], pool: &mut Pool) -> Taxpayer {
         let mut names: Vec<Name> = Vec::new();
         let mut dobs: Vec<Date> = Vec::new();
         let mut addresses: Vec<(u16, Address)> = Vec::new();
@@ -120,8 +120,9 @@ impl Taxpayer {
             );
             if !seen_names.contains(&raw_name) {
                 seen_names.push(raw_name);
-                let n = Name::new(Some(raw_name.0), raw_name.1, Some(raw_name.2));
+                let mut n = Name::new(Some(raw_name.0), raw_name.1, Some(raw_name.2));
                 if !names.contains(&n) {
+                    n.share(pool);
                     names.push(n);
                 }
             }
@@ -150,6 +151,8 @@ impl Taxpayer {
                     let slot = match addresses.iter().position(|(_, x)| *x == a) {
                         Some(i) => i,
                         None => {
+                            let mut a = a;
+                            a.share(pool);
                             addresses.push((r.tax_year, a));
                             addresses.len() - 1
                         }
@@ -275,7 +278,11 @@ impl Index {
         }
         let mut taxpayers: Vec<Taxpayer> = order
             .par_iter()
-            .map(|t| Taxpayer::from_returns(&groups[t]))
+            // Each worker shares equal strings through its own pool: names and streets repeat
+            // across taxpayers, and one copy each is enough.
+            .map_init(Pool::default, |pool, t| {
+                Taxpayer::from_returns(&groups[t], pool)
+            })
             .collect();
         merge_itin_to_ssn(&mut taxpayers);
 
@@ -332,17 +339,17 @@ impl Index {
             for k in pairs {
                 *pair_tf.entry(k).or_default() += 1;
             }
-            let mut gs: Vec<&String> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
+            let mut gs: Vec<&Text> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
             gs.sort();
             gs.dedup();
             for g in gs {
-                *given_tf.entry(g.clone()).or_default() += 1;
+                *given_tf.entry(g.to_string()).or_default() += 1;
             }
-            let mut fs: Vec<&String> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
+            let mut fs: Vec<&Text> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
             fs.sort();
             fs.dedup();
             for f in fs {
-                *family_tf.entry(f.clone()).or_default() += 1;
+                *family_tf.entry(f.to_string()).or_default() += 1;
             }
         }
         Index {
@@ -423,11 +430,11 @@ impl Index {
 /// Merges each ITIN taxpayer into the one SSN taxpayer with the same name and date of birth
 /// whose returns all come later.
 fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
-    let person_key = |t: &Taxpayer| -> Option<(String, String, Date)> {
+    let person_key = |t: &Taxpayer| -> Option<(Text, Text, Date)> {
         let n = t.names.first()?;
         Some((n.given.clone()?, n.family.clone()?, *t.dobs.first()?))
     };
-    let mut ssn_by_key: HashMap<(String, String, Date), Vec<usize>> = HashMap::default();
+    let mut ssn_by_key: HashMap<(Text, Text, Date), Vec<usize>> = HashMap::default();
     for (i, t) in taxpayers.iter().enumerate() {
         if t.tins[0].kind() == TinKind::Ssn
             && let Some(k) = person_key(t)

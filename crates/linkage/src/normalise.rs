@@ -11,6 +11,35 @@ use crosscheck_contract::Date;
 
 use crate::equivalence;
 
+/// Normalised text. Reference-counted so that an index of millions of taxpayers, whose names
+/// and streets repeat endlessly, can hold each distinct string once (see [`Pool`]).
+pub type Text = std::sync::Arc<str>;
+
+/// Shares equal strings: every [`Text`] passed through one pool that equals an earlier one
+/// becomes a reference to it.
+#[derive(Debug, Default)]
+pub struct Pool {
+    seen: std::collections::HashSet<Text>,
+}
+
+impl Pool {
+    /// Replaces `t` with the pool's copy of the same string, adding it if new.
+    pub fn share(&mut self, t: &mut Text) {
+        match self.seen.get(t) {
+            Some(existing) => *t = existing.clone(),
+            None => {
+                self.seen.insert(t.clone());
+            }
+        }
+    }
+
+    fn share_all<'a>(&mut self, texts: impl IntoIterator<Item = &'a mut Text>) {
+        for t in texts {
+            self.share(t);
+        }
+    }
+}
+
 /// Folds text to upper-case ASCII letters and digits separated by single spaces. Apostrophes
 /// vanish (`O'BRIEN` → `OBRIEN`); every other non-alphanumeric character separates words.
 pub fn fold(s: &str) -> String {
@@ -71,19 +100,19 @@ pub fn name_field(s: Option<&str>) -> Option<String> {
 pub struct Name {
     /// Given name with spaces and hyphens removed (`MIN-JUN` → `MINJUN`, `JOSE LUIS` →
     /// `JOSELUIS`).
-    pub given: Option<String>,
+    pub given: Option<Text>,
     /// First token of the given name (`JOSE` of `JOSE LUIS`).
-    pub given_first: Option<String>,
+    pub given_first: Option<Text>,
     /// Middle name, folded, spaces removed.
-    pub middle: Option<String>,
+    pub middle: Option<Text>,
     /// Family name with spaces and hyphens removed (`GARCIALOPEZ`, `DELACRUZ`).
-    pub family: Option<String>,
+    pub family: Option<Text>,
     /// Every alternative reading of the family name: the full form, each core token (either
     /// surname), the core without particles. Sorted, deduplicated; includes `family`.
-    pub family_alts: Vec<String>,
+    pub family_alts: Vec<Text>,
     /// The family name's words without particles, in order (`GARCIA`, `LOPEZ`): a subject
     /// giving a subset of them (one of two surnames) is the usual way to write one person.
-    pub family_core: Vec<String>,
+    pub family_core: Vec<Text>,
     /// Equivalence groups (nicknames, romanisations) of the given name or its first token;
     /// looked up once here so that comparing is a small set intersection.
     pub given_groups: Vec<u16>,
@@ -93,7 +122,7 @@ pub struct Name {
     pub family_groups: Vec<u16>,
 }
 
-fn groups_of<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<u16> {
+fn groups_of<'a>(names: impl IntoIterator<Item = &'a Text>) -> Vec<u16> {
     let mut g: Vec<u16> = names
         .into_iter()
         .flat_map(|n| equivalence::groups(n).iter().copied())
@@ -128,7 +157,10 @@ impl Name {
                 .copied()
                 .filter(|t| !PARTICLES.contains(t))
                 .collect();
-            family_core = core.iter().map(|t| (*t).to_owned()).collect();
+            family_core = core
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect::<Vec<String>>();
             if !core.is_empty() {
                 family_alts.push(core.concat());
                 for t in &core {
@@ -140,11 +172,13 @@ impl Name {
             family_alts.sort();
             family_alts.dedup();
         }
-        let given_first = given
+        let given_first: Option<Text> = given
             .as_ref()
-            .and_then(|g| g.split(' ').next().map(str::to_owned));
-        let given = given.map(|g| g.replace(' ', ""));
-        let middle = middle.map(|m| m.replace(' ', ""));
+            .and_then(|g| g.split(' ').next().map(Text::from));
+        let given: Option<Text> = given.map(|g| g.replace(' ', "").into());
+        let middle: Option<Text> = middle.map(|m| m.replace(' ', "").into());
+        let family_alts: Vec<Text> = family_alts.into_iter().map(Text::from).collect();
+        let family_core: Vec<Text> = family_core.into_iter().map(Text::from).collect();
         Name {
             given_groups: groups_of(given.iter().chain(&given_first)),
             middle_groups: groups_of(&middle),
@@ -152,17 +186,33 @@ impl Name {
             given_first,
             given,
             middle,
-            family: family.map(|f| f.replace(' ', "")),
+            family: family.map(|f| f.replace(' ', "").into()),
             family_alts,
             family_core,
         }
+    }
+
+    /// Shares this name's strings through `pool`.
+    pub fn share(&mut self, pool: &mut Pool) {
+        pool.share_all(
+            [
+                &mut self.given,
+                &mut self.given_first,
+                &mut self.middle,
+                &mut self.family,
+            ]
+            .into_iter()
+            .flatten()
+            .chain(self.family_alts.iter_mut())
+            .chain(self.family_core.iter_mut()),
+        );
     }
 
     /// The same name with given and family swapped (a common requester error).
     pub fn swapped(&self) -> Name {
         // Rebuild from the joined forms; alternatives of a one-word given name are itself.
         let given = self.family_alts.iter().max_by_key(|a| a.len()).cloned();
-        let mut family_alts: Vec<String> = self
+        let mut family_alts: Vec<Text> = self
             .given
             .iter()
             .chain(&self.given_first)
@@ -283,18 +333,18 @@ fn lookup(table: &[(&str, &'static str)], t: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
     /// House number (`123`, `12B`), if the delivery line starts with one.
-    pub number: Option<String>,
+    pub number: Option<Text>,
     /// Street name without number, directional, suffix or unit (`MAIN`); PO boxes and rural
     /// routes keep their words (`PO BOX 12`).
-    pub street: Option<String>,
+    pub street: Option<Text>,
     /// Unit number without designator (`4B`).
-    pub unit: Option<String>,
+    pub unit: Option<Text>,
     /// City, folded.
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// State, folded.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// Five-digit ZIP.
-    pub zip: Option<String>,
+    pub zip: Option<Text>,
 }
 
 fn unit_value(tokens: &[&str]) -> Option<String> {
@@ -366,16 +416,34 @@ impl Address {
         }
         let street_name = (!name_tokens.is_empty()).then(|| name_tokens.join(" "));
         Address {
-            number,
-            street: street_name,
-            unit: unit_text.and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>())),
-            city: name_field(city),
-            state: name_field(state),
+            number: number.map(Text::from),
+            street: street_name.map(Text::from),
+            unit: unit_text
+                .and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>()))
+                .map(Text::from),
+            city: name_field(city).map(Text::from),
+            state: name_field(state).map(Text::from),
             zip: zip.and_then(|z| {
                 let d: String = z.chars().filter(char::is_ascii_digit).collect();
-                (d.len() >= 5).then(|| d[..5].to_owned())
+                (d.len() >= 5).then(|| Text::from(&d[..5]))
             }),
         }
+    }
+
+    /// Shares this address's strings through `pool`.
+    pub fn share(&mut self, pool: &mut Pool) {
+        pool.share_all(
+            [
+                &mut self.number,
+                &mut self.street,
+                &mut self.unit,
+                &mut self.city,
+                &mut self.state,
+                &mut self.zip,
+            ]
+            .into_iter()
+            .flatten(),
+        );
     }
 
     /// Whether there is a delivery line at all.
@@ -400,9 +468,15 @@ mod tests {
     fn compound_and_particle_surnames_keep_every_reading() {
         let n = Name::new(Some("Ana"), None, Some("García López"));
         assert_eq!(n.family.as_deref(), Some("GARCIALOPEZ"));
-        assert_eq!(n.family_alts, ["GARCIA", "GARCIALOPEZ", "LOPEZ"]);
+        assert_eq!(
+            n.family_alts.iter().map(|a| &**a).collect::<Vec<_>>(),
+            ["GARCIA", "GARCIALOPEZ", "LOPEZ"]
+        );
         let n = Name::new(Some("Juan"), None, Some("de la Cruz"));
-        assert_eq!(n.family_alts, ["CRUZ", "DELACRUZ"]);
+        assert_eq!(
+            n.family_alts.iter().map(|a| &**a).collect::<Vec<_>>(),
+            ["CRUZ", "DELACRUZ"]
+        );
         let h = Name::new(Some("Juan"), None, Some("GARCIA-LOPEZ"));
         assert_eq!(h.family, Some("GARCIALOPEZ".into()));
         let k = Name::new(Some("Min-Jun"), None, Some("Kim"));
@@ -452,6 +526,45 @@ mod tests {
         let p = Address::new(Some("PO Box 12"), None, None, None, Some("123"));
         assert_eq!(p.street.as_deref(), Some("PO BOX 12"));
         assert_eq!(p.zip, None);
+    }
+
+    #[test]
+    fn a_pool_keeps_one_copy_of_each_string() {
+        let mut pool = Pool::default();
+        let mut a = Name::new(Some("Ana"), None, Some("Garcia Lopez"));
+        let mut b = Name::new(Some("ANA"), None, Some("García-López"));
+        a.share(&mut pool);
+        b.share(&mut pool);
+        assert_eq!(a, b);
+        assert!(std::sync::Arc::ptr_eq(
+            a.given.as_ref().unwrap(),
+            b.given.as_ref().unwrap()
+        ));
+        assert!(std::sync::Arc::ptr_eq(&a.family_alts[0], &b.family_alts[0]));
+        let mut x = Address::new(
+            Some("1 Main St"),
+            None,
+            Some("Austin"),
+            Some("TX"),
+            Some("78701"),
+        );
+        let mut y = Address::new(
+            Some("9 Main Street"),
+            None,
+            Some("AUSTIN"),
+            Some("tx"),
+            Some("78701"),
+        );
+        x.share(&mut pool);
+        y.share(&mut pool);
+        assert!(std::sync::Arc::ptr_eq(
+            x.street.as_ref().unwrap(),
+            y.street.as_ref().unwrap()
+        ));
+        assert!(std::sync::Arc::ptr_eq(
+            x.city.as_ref().unwrap(),
+            y.city.as_ref().unwrap()
+        ));
     }
 
     #[test]
