@@ -119,7 +119,7 @@ impl Tree {
     /// The hash of leaves `[start, start + len)`, where the range is one the RFC's recursion
     /// produces (aligned left parts, any right part).
     fn subtree(&self, start: u64, len: u64) -> Hash {
-        if len.is_power_of_two() && start % len == 0 {
+        if len.is_power_of_two() && start.is_multiple_of(len) {
             let k = len.trailing_zeros() as usize;
             return self.levels[k][(start / len) as usize];
         }
