@@ -1,10 +1,16 @@
 //! What happened, provably: the tamper-evident ledger of crosscheck.
 //!
-//! This first part is the Merkle log of RFC 6962 / RFC 9162 ([`merkle`]): an append-only
-//! tree over entry hashes whose root (the tree head) commits to every entry, with inclusion
-//! proofs (this entry is in the log) and consistency proofs (this log extends the one an
-//! auditor saw before) that anyone can check with nothing but hashes. Entry encoding,
-//! signed checkpoints, storage and the `crosscheck ledger` commands build on it (issue 4).
+//! - [`merkle`]: the Merkle log of RFC 6962 / RFC 9162 — an append-only tree over entry
+//!   hashes whose root commits to every entry, with inclusion proofs (this entry is in the
+//!   log) and consistency proofs (this log extends the one an auditor saw) that anyone can
+//!   check with nothing but hashes.
+//! - [`entry`]: canonical entries with personal values only as keyed HMACs.
+//! - [`checkpoint`]: Ed25519-signed tree heads and per-entry receipts, behind a `Signer`.
+//! - [`ledger`]: appending, checkpointing, proving, and [`ledger::verify`], which needs only
+//!   the public key and names the first bad entry exactly.
+//!
+//! Storage in the gateway's database and the `crosscheck ledger` commands are issue 4's
+//! remaining work.
 //!
 //! ```
 //! use crosscheck_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion, Tree};
@@ -19,4 +25,7 @@
 //! assert!(verify_consistency(2, 3, &old, &root, &tree.consistency_proof(2, 3).unwrap()));
 //! ```
 
+pub mod checkpoint;
+pub mod entry;
+pub mod ledger;
 pub mod merkle;
