@@ -16,6 +16,7 @@ use crosscheck_synth::{Phase, SynthConfig};
 
 mod bench;
 mod demo;
+mod ledger;
 mod link;
 
 /// A verification gateway between a requesting agency and a custodian of taxpayer records.
@@ -40,6 +41,9 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Measure index build time and memory, and single-subject latency (the online path).
     Bench(bench::BenchArgs),
+    /// Verify a ledger export, make and check proofs (what oversight runs).
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -227,6 +231,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => link::train(&args),
         Command::Evaluate(args) => evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Ledger(command) => ledger::run(&command),
     }
 }
 

@@ -21,6 +21,13 @@ fn every_command_has_help() {
         vec!["synth", "--help"],
         vec!["evaluate", "--help"],
         vec!["demo", "--help"],
+        vec!["bench", "--help"],
+        vec!["ledger", "--help"],
+        vec!["ledger", "verify", "--help"],
+        vec!["ledger", "prove", "--help"],
+        vec!["ledger", "verify-proof", "--help"],
+        vec!["ledger", "sample", "--help"],
+        vec!["ledger", "bench", "--help"],
     ] {
         let out = crosscheck(&cmd);
         assert!(out.status.success(), "{cmd:?}");
@@ -245,4 +252,119 @@ fn a_file_that_is_not_a_model_is_refused_clearly() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn oversight_verifies_a_ledger_export_and_its_proofs_with_only_the_public_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let o = crosscheck(&[
+        "ledger",
+        "sample",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--entries",
+        "300",
+        "--every",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let verify_args = |entries: &str| {
+        vec![
+            "ledger".to_owned(),
+            "verify".into(),
+            "--entries".into(),
+            entries.to_owned(),
+            "--checkpoints".into(),
+            p("checkpoints.json"),
+            "--public-key".into(),
+            p("public-key.txt"),
+        ]
+    };
+    let run = |args: Vec<String>| crosscheck(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run(verify_args(&p("entries.jsonl")));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("300 entries"));
+
+    // Rewrite what entry 150 says: verification fails and names it.
+    let export = std::fs::read_to_string(p("entries.jsonl")).unwrap();
+    let mut lines: Vec<String> = export.lines().map(str::to_owned).collect();
+    lines[150] = lines[150].replace(
+        "\\\"outcome\\\":\\\"ok\\\"",
+        "\\\"outcome\\\":\\\"released\\\"",
+    );
+    std::fs::write(p("tampered.jsonl"), lines.join("\n")).unwrap();
+    let o = run(verify_args(&p("tampered.jsonl")));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("entry 150"), "{}", text(&o.stderr));
+
+    // Inclusion and consistency proofs, checked against signed checkpoints.
+    let checkpoints: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p("checkpoints.json")).unwrap()).unwrap();
+    let by_size = |size: u64| {
+        checkpoints
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["size"] == size)
+            .unwrap()
+            .to_string()
+    };
+    std::fs::write(p("c100.json"), by_size(100)).unwrap();
+    std::fs::write(p("c300.json"), by_size(300)).unwrap();
+    let o = crosscheck(&[
+        "ledger",
+        "prove",
+        "--entries",
+        &p("entries.jsonl"),
+        "--entry",
+        "42",
+        "--size",
+        "300",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::write(p("inclusion.json"), &o.stdout).unwrap();
+    let o = crosscheck(&[
+        "ledger",
+        "prove",
+        "--entries",
+        &p("entries.jsonl"),
+        "--from",
+        "100",
+    ]);
+    std::fs::write(p("consistency.json"), &o.stdout).unwrap();
+    for (proof, cps) in [
+        ("inclusion.json", vec!["c300.json"]),
+        ("consistency.json", vec!["c100.json", "c300.json"]),
+    ] {
+        let mut args = vec![
+            "ledger".to_owned(),
+            "verify-proof".into(),
+            "--proof".into(),
+            p(proof),
+            "--public-key".into(),
+            p("public-key.txt"),
+        ];
+        for c in &cps {
+            args.push("--checkpoint".into());
+            args.push(p(c));
+        }
+        let o = run(args.clone());
+        assert!(o.status.success(), "{proof}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).trim(), "proof holds");
+        // Against another key, the same proof does not hold.
+        std::fs::write(p("other-key.txt"), "11".repeat(32)).unwrap();
+        let other: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.ends_with("public-key.txt") {
+                    p("other-key.txt")
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let o = run(other);
+        assert_eq!(o.status.code(), Some(1), "{proof}");
+    }
 }

@@ -9,8 +9,11 @@
 //! - [`ledger`]: appending, checkpointing, proving, and [`ledger::verify`], which needs only
 //!   the public key and names the first bad entry exactly.
 //!
-//! Storage in the gateway's database and the `crosscheck ledger` commands are issue 4's
-//! remaining work.
+//! - [`export`]: the files an oversight body receives (ledger export, checkpoints, proofs,
+//!   public key) and [`export::Proof::check`], which needs nothing else.
+//!
+//! Storage in the gateway's database, in the same transaction as the change an entry records,
+//! is the remaining work of issue 4 (it comes with the gateway's store).
 //!
 //! ```
 //! use crosscheck_ledger::merkle::{leaf_hash, verify_consistency, verify_inclusion, Tree};
@@ -27,5 +30,6 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod export;
 pub mod ledger;
 pub mod merkle;
