@@ -59,6 +59,28 @@ pub enum LedgerCommand {
         #[arg(long)]
         public_key: PathBuf,
     },
+    /// The accounting of disclosures from a verified export: totals per agency and year, or,
+    /// with --tin and the personal-data key, every entry concerning one taxpayer.
+    Accounting {
+        /// Ledger export (JSON lines).
+        #[arg(long)]
+        entries: PathBuf,
+        /// Checkpoints issued by the custodian (JSON array).
+        #[arg(long)]
+        checkpoints: PathBuf,
+        /// The ledger's public key (64 hex characters).
+        #[arg(long)]
+        public_key: PathBuf,
+        /// File holding the personal-data HMAC key (hex); needed with --tin.
+        #[arg(long, requires = "tin")]
+        key_file: Option<PathBuf>,
+        /// List the entries concerning this TIN (needs --key-file).
+        #[arg(long, requires = "key_file")]
+        tin: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a sample ledger (entries, checkpoints, public key) signed with a demonstration
     /// key derived from --seed, to try the other commands on. Never use it for real records.
     Sample {
@@ -96,24 +118,52 @@ fn demo_signer(seed: u64) -> Ed25519Signer {
 }
 
 fn sample_draft(i: u64) -> Draft {
+    use crosscheck_ledger::accounting::{
+        AGENCY, DISCLOSURE, REQUEST_RECEIVED, STATUTE, SUBJECT, TIN,
+    };
     let actions = [
-        "request.received",
+        REQUEST_RECEIVED,
         "gate.passed",
         "match.review",
         "review.confirmed",
-        "release.disclosed",
+        DISCLOSURE,
     ];
+    let subject = i / 5;
     Draft {
         actor: format!("system:{}", i % 3),
         action: actions[i as usize % actions.len()].into(),
         objects: [
-            ("request".to_owned(), format!("R-{}", i / 5)),
-            ("subject".to_owned(), format!("S-{i}")),
+            (
+                AGENCY.to_owned(),
+                ["AGENCY-A", "AGENCY-B"][(subject % 2) as usize].to_owned(),
+            ),
+            ("request".to_owned(), format!("R-{}", subject / 10)),
+            (SUBJECT.to_owned(), format!("S-{subject}")),
+            (STATUTE.to_owned(), "8 U.S.C. 1253(a)(1)".to_owned()),
         ]
         .into(),
         outcome: "ok".into(),
-        personal: [("tin".to_owned(), format!("9{i:08}"))].into(),
+        personal: [(TIN.to_owned(), format!("{:09}", 100_000_000 + subject))].into(),
     }
+}
+
+fn verified_entries(
+    entries: &Path,
+    checkpoints: &Path,
+    public_key: &Path,
+) -> Result<Vec<crosscheck_ledger::entry::Entry>> {
+    let stored = export::read_entries(&read(entries, "ledger export")?)
+        .with_context(|| entries.display().to_string())?;
+    let cps = export::read_checkpoints(&read(checkpoints, "checkpoints")?)
+        .with_context(|| checkpoints.display().to_string())?;
+    let key = export::read_public_key(&read(public_key, "public key")?)
+        .with_context(|| public_key.display().to_string())?;
+    verify(&stored, &cps, None, &key)
+        .map_err(|t| anyhow::anyhow!("ledger does NOT verify, no accounting from it: {t}"))?;
+    stored
+        .iter()
+        .map(|s| crosscheck_ledger::entry::Entry::decode(&s.bytes).map_err(anyhow::Error::from))
+        .collect()
 }
 
 /// Runs a `crosscheck ledger` subcommand.
@@ -241,12 +291,75 @@ pub fn run(command: &LedgerCommand) -> Result<()> {
                 "public-key.txt",
                 format!("{}\n", hex::encode(ledger.public_key().0)),
             )?;
+            write(
+                "personal-key.txt",
+                format!("{}\n", hex::encode(seed.to_le_bytes())),
+            )?;
             eprintln!(
                 "sample ledger: {} entries, {} checkpoints -> {} (demonstration key, not for real records)",
                 ledger.entries().len(),
                 ledger.checkpoints().len(),
                 out.display()
             );
+            Ok(())
+        }
+        LedgerCommand::Accounting {
+            entries,
+            checkpoints,
+            public_key,
+            key_file,
+            tin,
+            json,
+        } => {
+            use crosscheck_ledger::accounting;
+            let all = verified_entries(entries, checkpoints, public_key)?;
+            if let (Some(key_file), Some(tin)) = (key_file, tin) {
+                let key_hex = read(key_file, "personal-data key")?;
+                let key = hex::decode(key_hex.trim())
+                    .map(PersonalKey::new)
+                    .map_err(|_| {
+                        anyhow::anyhow!("{}: the personal-data key must be hex", key_file.display())
+                    })?;
+                let digits: String = tin.chars().filter(char::is_ascii_digit).collect();
+                let found = accounting::for_taxpayer(&all, &key, &digits);
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&found)?);
+                } else {
+                    println!("{} entries concern this taxpayer", found.len());
+                    for e in found {
+                        let objects: Vec<String> =
+                            e.objects.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        println!(
+                            "{:>8}  {:>14}  {:<20} {:<10} {}",
+                            e.seq,
+                            e.time_ms,
+                            e.action,
+                            e.outcome,
+                            objects.join(" ")
+                        );
+                    }
+                }
+            } else {
+                let totals = accounting::per_agency_year(&all);
+                if *json {
+                    let rows: Vec<serde_json::Value> = totals
+                        .iter()
+                        .map(|((agency, year), t)| serde_json::json!({"agency": agency, "year": year, "totals": t}))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    println!(
+                        "{:<20} {:>6} {:>9} {:>9} {:>12} {:>10}",
+                        "agency", "year", "requests", "subjects", "disclosures", "taxpayers"
+                    );
+                    for ((agency, year), t) in &totals {
+                        println!(
+                            "{agency:<20} {year:>6} {:>9} {:>9} {:>12} {:>10}",
+                            t.requests, t.subjects, t.disclosures, t.taxpayers
+                        );
+                    }
+                }
+            }
             Ok(())
         }
         LedgerCommand::Bench { entries } => bench(*entries),

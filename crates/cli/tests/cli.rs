@@ -368,3 +368,60 @@ fn oversight_verifies_a_ledger_export_and_its_proofs_with_only_the_public_key() 
         assert_eq!(o.status.code(), Some(1), "{proof}");
     }
 }
+
+#[test]
+fn accounting_totals_per_agency_and_finds_one_taxpayer_by_tin() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    assert!(
+        crosscheck(&[
+            "ledger",
+            "sample",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--entries",
+            "100",
+            "--every",
+            "50"
+        ])
+        .status
+        .success()
+    );
+    let base = [
+        "ledger",
+        "accounting",
+        "--entries",
+        &p("entries.jsonl"),
+        "--checkpoints",
+        &p("checkpoints.json"),
+        "--public-key",
+        &p("public-key.txt"),
+    ];
+    let mut args: Vec<&str> = base.to_vec();
+    args.push("--json");
+    let o = crosscheck(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let disclosures: u64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["totals"]["disclosures"].as_u64().unwrap())
+        .sum();
+    assert_eq!(disclosures, 20, "one disclosure per five sample entries");
+    let key = p("personal-key.txt");
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(["--key-file", &key, "--tin", "100-00-0003", "--json"]);
+    let o = crosscheck(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let found: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let seqs: Vec<u64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, [15, 16, 17, 18, 19]);
+    // The output carries the entries' HMACs, never the TIN asked about.
+    assert!(!text(&o.stdout).contains("100000003"));
+}

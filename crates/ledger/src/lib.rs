@@ -9,6 +9,8 @@
 //! - [`ledger`]: appending, checkpointing, proving, and [`ledger::verify`], which needs only
 //!   the public key and names the first bad entry exactly.
 //!
+//! - [`accounting`]: everything concerning one taxpayer (found by the HMAC of the TIN) and
+//!   per-agency, per-year totals, as § 6103(p)(3) requires.
 //! - [`export`]: the files an oversight body receives (ledger export, checkpoints, proofs,
 //!   public key) and [`export::Proof::check`], which needs nothing else.
 //!
@@ -28,6 +30,7 @@
 //! assert!(verify_consistency(2, 3, &old, &root, &tree.consistency_proof(2, 3).unwrap()));
 //! ```
 
+pub mod accounting;
 pub mod checkpoint;
 pub mod entry;
 pub mod export;
