@@ -13,21 +13,48 @@ use crosscheck_ledger::entry::{Draft, PersonalKey};
 use crosscheck_ledger::export::{self, Proof};
 use crosscheck_ledger::ledger::{Ledger, verify};
 
+/// The three files of a ledger export that every check needs.
+#[derive(clap::Args)]
+pub struct Export {
+    /// Ledger export (JSON lines).
+    #[arg(long)]
+    entries: PathBuf,
+    /// Checkpoints issued by the custodian (JSON array).
+    #[arg(long)]
+    checkpoints: PathBuf,
+    /// The ledger's public key (64 hex characters).
+    #[arg(long)]
+    public_key: PathBuf,
+}
+
+/// The loaded export.
+struct Loaded {
+    stored: Vec<crosscheck_ledger::ledger::Stored>,
+    checkpoints: Vec<crosscheck_ledger::checkpoint::Checkpoint>,
+    key: crosscheck_ledger::checkpoint::PublicKey,
+}
+
+impl Export {
+    fn load(&self) -> Result<Loaded> {
+        Ok(Loaded {
+            stored: export::read_entries(&read(&self.entries, "ledger export")?)
+                .with_context(|| self.entries.display().to_string())?,
+            checkpoints: export::read_checkpoints(&read(&self.checkpoints, "checkpoints")?)
+                .with_context(|| self.checkpoints.display().to_string())?,
+            key: export::read_public_key(&read(&self.public_key, "public key")?)
+                .with_context(|| self.public_key.display().to_string())?,
+        })
+    }
+}
+
 /// `crosscheck ledger` subcommands.
 #[derive(Subcommand)]
 pub enum LedgerCommand {
     /// Recompute the whole tree from an export, check every checkpoint's signature and its
     /// consistency with the next, and name the first bad entry. Exit code 1 on any failure.
     Verify {
-        /// Ledger export (JSON lines).
-        #[arg(long)]
-        entries: PathBuf,
-        /// Checkpoints issued by the custodian (JSON array).
-        #[arg(long)]
-        checkpoints: PathBuf,
-        /// The ledger's public key (64 hex characters).
-        #[arg(long)]
-        public_key: PathBuf,
+        #[command(flatten)]
+        export: Export,
         /// A checkpoint you retained earlier: the ledger must still contain what it signed.
         #[arg(long)]
         head: Option<PathBuf>,
@@ -62,15 +89,8 @@ pub enum LedgerCommand {
     /// The accounting of disclosures from a verified export: totals per agency and year, or,
     /// with --tin and the personal-data key, every entry concerning one taxpayer.
     Accounting {
-        /// Ledger export (JSON lines).
-        #[arg(long)]
-        entries: PathBuf,
-        /// Checkpoints issued by the custodian (JSON array).
-        #[arg(long)]
-        checkpoints: PathBuf,
-        /// The ledger's public key (64 hex characters).
-        #[arg(long)]
-        public_key: PathBuf,
+        #[command(flatten)]
+        export: Export,
         /// File holding the personal-data HMAC key (hex); needed with --tin.
         #[arg(long, requires = "tin")]
         key_file: Option<PathBuf>,
@@ -147,20 +167,11 @@ fn sample_draft(i: u64) -> Draft {
     }
 }
 
-fn verified_entries(
-    entries: &Path,
-    checkpoints: &Path,
-    public_key: &Path,
-) -> Result<Vec<crosscheck_ledger::entry::Entry>> {
-    let stored = export::read_entries(&read(entries, "ledger export")?)
-        .with_context(|| entries.display().to_string())?;
-    let cps = export::read_checkpoints(&read(checkpoints, "checkpoints")?)
-        .with_context(|| checkpoints.display().to_string())?;
-    let key = export::read_public_key(&read(public_key, "public key")?)
-        .with_context(|| public_key.display().to_string())?;
-    verify(&stored, &cps, None, &key)
+fn verified_entries(export: &Export) -> Result<Vec<crosscheck_ledger::entry::Entry>> {
+    let l = export.load()?;
+    verify(&l.stored, &l.checkpoints, None, &l.key)
         .map_err(|t| anyhow::anyhow!("ledger does NOT verify, no accounting from it: {t}"))?;
-    stored
+    l.stored
         .iter()
         .map(|s| crosscheck_ledger::entry::Entry::decode(&s.bytes).map_err(anyhow::Error::from))
         .collect()
@@ -169,19 +180,13 @@ fn verified_entries(
 /// Runs a `crosscheck ledger` subcommand.
 pub fn run(command: &LedgerCommand) -> Result<()> {
     match command {
-        LedgerCommand::Verify {
-            entries,
-            checkpoints,
-            public_key,
-            head,
-        } => {
+        LedgerCommand::Verify { export, head } => {
             let started = Instant::now();
-            let stored = export::read_entries(&read(entries, "ledger export")?)
-                .with_context(|| entries.display().to_string())?;
-            let cps = export::read_checkpoints(&read(checkpoints, "checkpoints")?)
-                .with_context(|| checkpoints.display().to_string())?;
-            let key = export::read_public_key(&read(public_key, "public key")?)
-                .with_context(|| public_key.display().to_string())?;
+            let Loaded {
+                stored,
+                checkpoints: cps,
+                key,
+            } = export.load()?;
             let head = match head {
                 Some(p) => {
                     let mut h = export::read_checkpoints(&read(p, "retained head")?)
@@ -304,15 +309,13 @@ pub fn run(command: &LedgerCommand) -> Result<()> {
             Ok(())
         }
         LedgerCommand::Accounting {
-            entries,
-            checkpoints,
-            public_key,
+            export,
             key_file,
             tin,
             json,
         } => {
             use crosscheck_ledger::accounting;
-            let all = verified_entries(entries, checkpoints, public_key)?;
+            let all = verified_entries(export)?;
             if let (Some(key_file), Some(tin)) = (key_file, tin) {
                 let key_hex = read(key_file, "personal-data key")?;
                 let key = hex::decode(key_hex.trim())
