@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, PublicKey};
 use crate::ledger::Stored;
-use crate::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
+use crate::merkle::{Hash, ProofError, Tree, leaf_hash, verify_consistency, verify_inclusion};
 
 /// Why an export file cannot be read. Messages name the line, never the content.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,6 +123,41 @@ pub enum Proof {
         /// Proof nodes, hex hashes.
         path: Vec<String>,
     },
+}
+
+/// The Merkle tree over stored entries (e.g. a verified export).
+pub fn tree_of(entries: &[Stored]) -> Tree {
+    let mut tree = Tree::new();
+    for e in entries {
+        tree.push(leaf_hash(&e.bytes));
+    }
+    tree
+}
+
+/// An inclusion proof of entry `seq` in the first `size` of `entries` (`tree` is theirs).
+pub fn prove_inclusion(
+    tree: &Tree,
+    entries: &[Stored],
+    seq: u64,
+    size: u64,
+) -> Result<Proof, ProofError> {
+    let path = tree.inclusion_proof(seq, size)?;
+    Ok(Proof::Inclusion {
+        index: seq,
+        size,
+        entry: String::from_utf8_lossy(&entries[seq as usize].bytes).into_owned(),
+        path: path.iter().map(hex::encode).collect(),
+    })
+}
+
+/// A consistency proof between sizes `first` and `second` of `tree`.
+pub fn prove_consistency(tree: &Tree, first: u64, second: u64) -> Result<Proof, ProofError> {
+    let path = tree.consistency_proof(first, second)?;
+    Ok(Proof::Consistency {
+        first,
+        second,
+        path: path.iter().map(hex::encode).collect(),
+    })
 }
 
 fn hashes(path: &[String]) -> Option<Vec<Hash>> {

@@ -80,13 +80,7 @@ impl Ledger {
 
     /// An exportable inclusion proof of entry `seq` in the ledger of `size` entries.
     pub fn prove_inclusion(&self, seq: u64, size: u64) -> Result<crate::export::Proof, ProofError> {
-        let path = self.tree.inclusion_proof(seq, size)?;
-        Ok(crate::export::Proof::Inclusion {
-            index: seq,
-            size,
-            entry: String::from_utf8_lossy(&self.entries[seq as usize].bytes).into_owned(),
-            path: path.iter().map(hex::encode).collect(),
-        })
+        crate::export::prove_inclusion(&self.tree, &self.entries, seq, size)
     }
 
     /// An exportable consistency proof between sizes `first` and `second`.
@@ -95,28 +89,7 @@ impl Ledger {
         first: u64,
         second: u64,
     ) -> Result<crate::export::Proof, ProofError> {
-        let path = self.tree.consistency_proof(first, second)?;
-        Ok(crate::export::Proof::Consistency {
-            first,
-            second,
-            path: path.iter().map(hex::encode).collect(),
-        })
-    }
-
-    /// Rebuilds a ledger from stored entries (e.g. an export) to prove from it; the entries
-    /// should have been verified first.
-    pub fn from_stored(entries: Vec<Stored>, signer: Box<dyn Signer>, key: PersonalKey) -> Ledger {
-        let mut tree = Tree::new();
-        for e in &entries {
-            tree.push(leaf_hash(&e.bytes));
-        }
-        Ledger {
-            tree,
-            entries,
-            checkpoints: Vec::new(),
-            signer,
-            key,
-        }
+        crate::export::prove_consistency(&self.tree, first, second)
     }
 
     /// The public key verifiers need.
