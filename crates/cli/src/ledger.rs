@@ -130,7 +130,31 @@ fn read(path: &Path, what: &str) -> Result<String> {
         .with_context(|| format!("while reading the {what} {}", path.display()))
 }
 
-fn demo_signer(seed: u64) -> Ed25519Signer {
+/// Writes what an oversight body receives into `dir`: `entries.jsonl`, `checkpoints.json`,
+/// `public-key.txt`, and (demonstration ledgers only) `personal-key.txt`.
+pub(crate) fn write_export(dir: &Path, ledger: &Ledger, personal_key: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("while creating {}", dir.display()))?;
+    let write = |name: &str, text: String| -> Result<()> {
+        let p = dir.join(name);
+        std::fs::write(&p, text).with_context(|| format!("while writing {}", p.display()))
+    };
+    write("entries.jsonl", export::write_entries(ledger.entries()))?;
+    write(
+        "checkpoints.json",
+        serde_json::to_string_pretty(ledger.checkpoints())?,
+    )?;
+    write(
+        "public-key.txt",
+        format!("{}\n", hex::encode(ledger.public_key().0)),
+    )?;
+    write(
+        "personal-key.txt",
+        format!("{}\n", hex::encode(personal_key)),
+    )
+}
+
+/// A signer for demonstration ledgers, derived from a seed: never for real records.
+pub(crate) fn demo_signer(seed: u64) -> Ed25519Signer {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     bytes[8..].copy_from_slice(b"crosscheck demo key only");
@@ -278,23 +302,7 @@ pub fn run(command: &LedgerCommand) -> Result<()> {
                     ledger.checkpoint(1_760_000_000_000 + i as i64 * 1000);
                 }
             }
-            let write = |name: &str, text: String| -> Result<()> {
-                let p = out.join(name);
-                std::fs::write(&p, text).with_context(|| format!("while writing {}", p.display()))
-            };
-            write("entries.jsonl", export::write_entries(ledger.entries()))?;
-            write(
-                "checkpoints.json",
-                serde_json::to_string_pretty(ledger.checkpoints())?,
-            )?;
-            write(
-                "public-key.txt",
-                format!("{}\n", hex::encode(ledger.public_key().0)),
-            )?;
-            write(
-                "personal-key.txt",
-                format!("{}\n", hex::encode(seed.to_le_bytes())),
-            )?;
+            write_export(out, &ledger, &seed.to_le_bytes())?;
             eprintln!(
                 "sample ledger: {} entries, {} checkpoints -> {} (demonstration key, not for real records)",
                 ledger.entries().len(),

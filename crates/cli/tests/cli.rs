@@ -425,3 +425,47 @@ fn accounting_totals_per_agency_and_finds_one_taxpayer_by_tin() {
     // The output carries the entries' HMACs, never the TIN asked about.
     assert!(!text(&o.stdout).contains("100000003"));
 }
+
+#[test]
+fn the_demo_links_scores_and_leaves_a_ledger_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let o = crosscheck(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--people",
+        "2000",
+        "--subjects",
+        "200",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report = text(&o.stdout);
+    assert!(
+        report.contains("precision (auto)") && report.contains("identifiers"),
+        "{report}"
+    );
+    for f in [
+        "returns.csv",
+        "subjects.csv",
+        "truth.csv",
+        "result.csv",
+        "ledger/entries.jsonl",
+    ] {
+        assert!(d.join(f).exists(), "{f}");
+    }
+    let l = d.join("ledger");
+    let p = |f: &str| l.join(f).to_str().unwrap().to_owned();
+    let o = crosscheck(&[
+        "ledger",
+        "verify",
+        "--entries",
+        &p("entries.jsonl"),
+        "--checkpoints",
+        &p("checkpoints.json"),
+        "--public-key",
+        &p("public-key.txt"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("200 entries"));
+}
