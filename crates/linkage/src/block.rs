@@ -66,48 +66,62 @@ fn key(tag: u8, parts: &[&str]) -> u64 {
     h.finish()
 }
 
-/// Keys a taxpayer is filed under, from one of their names, dates and addresses.
-pub fn taxpayer_keys(
-    name: &Name,
-    dob: Option<Date>,
-    address: Option<&Address>,
-    tin: Option<&str>,
+/// Keys a person is filed (or looked up) under: the union over every combination of their
+/// names, dates of birth and addresses, each key computed once.
+pub fn person_keys(
+    names: &[&Name],
+    dobs: &[Date],
+    addresses: &[&Address],
+    tins: &[&str],
     out: &mut Vec<u64>,
 ) {
-    if let Some(t) = tin {
+    for t in tins {
         out.push(key(0, &[t]));
     }
-    let year = dob.map(|d| d.year().to_string());
-    let full_dob = dob.map(|d| d.to_string());
-    for alt in &name.family_alts {
-        let sx = soundex(alt);
-        if let Some(y) = &year {
-            out.push(key(1, &[&sx, y]));
+    let mut years: Vec<String> = dobs.iter().map(|d| d.year().to_string()).collect();
+    years.sort_unstable();
+    years.dedup();
+    let days: Vec<String> = dobs.iter().map(|d| d.to_string()).collect();
+    let zips: Vec<&str> = addresses.iter().filter_map(|a| a.zip.as_deref()).collect();
+    for name in names {
+        let given_sx = name.given_first.as_deref().map(soundex);
+        for alt in &name.family_alts {
+            let sx = soundex(alt);
+            for y in &years {
+                out.push(key(1, &[&sx, y]));
+            }
+            for z in &zips {
+                out.push(key(3, &[alt, z]));
+            }
+            if let Some(g) = &given_sx {
+                out.push(key(5, &[&sx, g]));
+            }
         }
-        if let Some(z) = address.and_then(|a| a.zip.as_deref()) {
-            out.push(key(3, &[alt, z]));
+        if days.is_empty() {
+            continue;
         }
-        if let Some(g) = &name.given_first {
-            out.push(key(5, &[&sx, &soundex(g)]));
-        }
-    }
-    if let Some(d) = &full_dob {
         for g in name
             .given
             .iter()
             .chain(&name.given_first)
             .chain(&name.middle)
         {
-            out.push(key(2, &[g, d]));
-            for group in equivalence::groups(g) {
-                out.push(key(2, &[&format!("#{group}"), d]));
+            let groups: Vec<String> = equivalence::groups(g)
+                .iter()
+                .map(|group| format!("#{group}"))
+                .collect();
+            for d in &days {
+                out.push(key(2, &[g, d]));
+                for group in &groups {
+                    out.push(key(2, &[group, d]));
+                }
             }
         }
     }
-    if let Some(a) = address
-        && let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip)
-    {
-        out.push(key(4, &[n, s, z]));
+    for a in addresses {
+        if let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip) {
+            out.push(key(4, &[n, s, z]));
+        }
     }
 }
 
@@ -126,13 +140,14 @@ pub fn subject_keys(s: &Prepared, swapped: &Name) -> Vec<u64> {
         .tin
         .as_ref()
         .map(|t| t.chars().filter(char::is_ascii_digit).collect());
-    for name in [&s.name, swapped] {
-        for (i, dob) in dobs.iter().enumerate() {
-            if dob.is_some() || i == 0 {
-                taxpayer_keys(name, *dob, Some(&s.address), tin.as_deref(), &mut out);
-            }
-        }
-    }
+    let dobs: Vec<Date> = dobs.into_iter().flatten().collect();
+    person_keys(
+        &[&s.name, swapped],
+        &dobs,
+        &[&s.address],
+        &tin.iter().map(String::as_str).collect::<Vec<_>>(),
+        &mut out,
+    );
     out.sort_unstable();
     out.dedup();
     out

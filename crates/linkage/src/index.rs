@@ -189,6 +189,9 @@ pub struct Index {
     block_keys: Vec<u64>,
     /// See `block_keys`.
     block_ids: Vec<u32>,
+    /// `block_dir[b]..block_dir[b + 1]` is the range of `block_keys` whose top
+    /// [`DIR_BITS`] bits are `b`: a lookup searches a few entries instead of all of them.
+    block_dir: Vec<u32>,
     given_tf: HashMap<String, u32>,
     family_tf: HashMap<String, u32>,
     /// Taxpayers per (given name, family-name reading), keyed by [`pair_key`]: names cluster
@@ -225,6 +228,9 @@ impl TermFrequencies for Index {
         f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1))
     }
 }
+
+/// Bits of a blocking key that select its directory bucket (2^20 buckets, 4 MiB).
+const DIR_BITS: u32 = 20;
 
 /// Pseudo-bearers at the overall given-name frequency in the within-family estimate.
 pub const PAIR_PRIOR: f64 = 10.0;
@@ -290,27 +296,11 @@ impl Index {
             .par_iter()
             .map(|t| {
                 let mut out = Vec::new();
-                for tin in &t.tins {
-                    block::taxpayer_keys(
-                        &Name::default(),
-                        None,
-                        None,
-                        Some(&tin.digits()),
-                        &mut out,
-                    );
-                }
-                for n in &t.names {
-                    let dobs: Vec<Option<Date>> = if t.dobs.is_empty() {
-                        vec![None]
-                    } else {
-                        t.dobs.iter().copied().map(Some).collect()
-                    };
-                    for d in &dobs {
-                        for (_, a) in &t.addresses {
-                            block::taxpayer_keys(n, *d, Some(a), None, &mut out);
-                        }
-                    }
-                }
+                let tins: Vec<String> = t.tins.iter().map(Tin::digits).collect();
+                let tins: Vec<&str> = tins.iter().map(String::as_str).collect();
+                let names: Vec<&Name> = t.names.iter().collect();
+                let addresses: Vec<&Address> = t.addresses.iter().map(|(_, a)| a).collect();
+                block::person_keys(&names, &t.dobs, &addresses, &tins, &mut out);
                 out.sort_unstable();
                 out.dedup();
                 out
@@ -324,6 +314,13 @@ impl Index {
         drop(keys);
         entries.par_sort_unstable();
         let (block_keys, block_ids): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
+        let mut block_dir = vec![0u32; (1 << DIR_BITS) + 1];
+        for k in &block_keys {
+            block_dir[(k >> (64 - DIR_BITS)) as usize + 1] += 1;
+        }
+        for b in 1..block_dir.len() {
+            block_dir[b] += block_dir[b - 1];
+        }
         let mut given_tf: HashMap<String, u32> = HashMap::default();
         let mut family_tf: HashMap<String, u32> = HashMap::default();
         let mut pair_tf: HashMap<u64, u32> = HashMap::default();
@@ -356,6 +353,7 @@ impl Index {
             taxpayers,
             block_keys,
             block_ids,
+            block_dir,
             given_tf,
             family_tf,
             pair_tf,
@@ -405,8 +403,11 @@ impl Index {
     pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
         let mut hits = Vec::new();
         for k in block::subject_keys(s, swapped) {
-            let start = self.block_keys.partition_point(|x| *x < k);
-            let end = start + self.block_keys[start..].partition_point(|x| *x == k);
+            let b = (k >> (64 - DIR_BITS)) as usize;
+            let (lo, hi) = (self.block_dir[b] as usize, self.block_dir[b + 1] as usize);
+            let bucket = &self.block_keys[lo..hi];
+            let start = lo + bucket.partition_point(|x| *x < k);
+            let end = start + self.block_keys[start..hi].partition_point(|x| *x == k);
             if end - start <= MAX_BLOCK {
                 hits.extend_from_slice(&self.block_ids[start..end]);
             }
