@@ -191,7 +191,7 @@ pub struct Index {
     block_ids: Vec<u32>,
     /// `block_dir[b]..block_dir[b + 1]` is the range of `block_keys` whose top
     /// [`DIR_BITS`] bits are `b`: a lookup searches a few entries instead of all of them.
-    block_dir: Vec<u32>,
+    block_dir: Vec<u64>,
     given_tf: HashMap<String, u32>,
     family_tf: HashMap<String, u32>,
     /// Taxpayers per (given name, family-name reading), keyed by [`pair_key`]: names cluster
@@ -229,7 +229,8 @@ impl TermFrequencies for Index {
     }
 }
 
-/// Bits of a blocking key that select its directory bucket (2^20 buckets, 4 MiB).
+/// Bits of a blocking key that select its directory bucket (2^20 buckets, 8 MiB of 64-bit
+/// offsets: an index of a hundred million taxpayers holds billions of keys).
 const DIR_BITS: u32 = 20;
 
 /// Pseudo-bearers at the overall given-name frequency in the within-family estimate.
@@ -314,7 +315,7 @@ impl Index {
         drop(keys);
         entries.par_sort_unstable();
         let (block_keys, block_ids): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
-        let mut block_dir = vec![0u32; (1 << DIR_BITS) + 1];
+        let mut block_dir = vec![0u64; (1 << DIR_BITS) + 1];
         for k in &block_keys {
             block_dir[(k >> (64 - DIR_BITS)) as usize + 1] += 1;
         }
