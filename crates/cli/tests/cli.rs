@@ -469,3 +469,46 @@ fn the_demo_links_scores_and_leaves_a_ledger_that_verifies() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("200 entries"));
 }
+
+#[test]
+fn link_output_is_byte_identical_on_one_thread_and_on_two() {
+    // covers: RELIABILITY.md E2 (determinism across thread counts).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
+    assert!(
+        crosscheck(&[
+            "synth",
+            "--people",
+            "3000",
+            "--subjects",
+            "300",
+            "--seed",
+            "4",
+            "--out",
+            data.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("result-{threads}.csv"));
+        let o = Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "link",
+                "--returns",
+                &d("returns.csv"),
+                "--subjects",
+                &d("subjects.csv"),
+                "--output",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
