@@ -233,3 +233,43 @@ impl Proof {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn readers_never_panic_on_any_text(text in "\\PC{0,300}") {
+            let _ = read_entries(&text);
+            let _ = read_checkpoints(&text);
+            let _ = read_public_key(&text);
+            let _ = serde_json::from_str::<Proof>(&text);
+        }
+
+        #[test]
+        fn checking_any_proof_never_panics(
+            index in any::<u64>(), size in any::<u64>(), first in any::<u64>(),
+            path in proptest::collection::vec("[0-9a-f]{0,70}", 0..70),
+        ) {
+            let key = PublicKey([7; 32]);
+            let c = Checkpoint { size, root: "00".repeat(32), time_ms: 0, signature: "11".repeat(64) };
+            let inclusion = Proof::Inclusion { index, size, entry: String::new(), path: path.clone() };
+            let consistency = Proof::Consistency { first, second: size, path };
+            prop_assert!(inclusion.check(std::slice::from_ref(&c), &key).is_err());
+            prop_assert!(consistency.check(&[c], &key).is_err());
+        }
+
+        #[test]
+        fn verification_arithmetic_never_panics(
+            index in any::<u64>(), size in any::<u64>(), first in any::<u64>(),
+            path in proptest::collection::vec(any::<[u8; 32]>(), 0..70),
+        ) {
+            let _ = verify_inclusion(&[0; 32], index, size, &path, &[0; 32]);
+            let _ = verify_consistency(first, size, &[0; 32], &[1; 32], &path);
+            let _ = verify_inclusion(&[0; 32], index % 1000, size % 1000, &path, &[0; 32]);
+            let _ = verify_consistency(first % 1000, size % 1000, &[0; 32], &[1; 32], &path);
+        }
+    }
+}
