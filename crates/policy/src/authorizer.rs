@@ -68,6 +68,10 @@ struct Names {
     roles: Vec<cedar::EntityUid>,
     /// `Crosscheck::Action::"…"`, indexed like [`Action::ALL`].
     actions: Vec<cedar::EntityUid>,
+    /// The action entities declared by the schema, with their groups as parents, indexed like
+    /// [`Action::ALL`]. A decision passes the one it asks about, so that
+    /// `action in Crosscheck::Action::"changes_state"` holds.
+    action_entities: Vec<cedar::Entity>,
 }
 
 impl Names {
@@ -91,16 +95,23 @@ impl Names {
             .iter()
             .map(|action| uid("Crosscheck::Action", action.as_str()))
             .collect::<Result<Vec<_>, _>>()?;
-        let declared: HashSet<&cedar::EntityUid> = schema.actions().collect();
-        if let Some(missing) = Action::ALL
+        let declared = schema
+            .action_entities()
+            .map_err(|err| PolicyError::Schema {
+                message: format!("action entities: {err}"),
+            })?;
+        let action_entities = Action::ALL
             .iter()
             .zip(&actions)
-            .find(|(_, uid)| !declared.contains(uid))
-        {
-            return Err(PolicyError::Schema {
-                message: format!("the schema does not declare action {}", missing.0),
-            });
-        }
+            .map(|(action, uid)| {
+                declared
+                    .get(uid)
+                    .cloned()
+                    .ok_or_else(|| PolicyError::Schema {
+                        message: format!("the schema does not declare action {action}"),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Names {
             user: type_name("Crosscheck::User")?,
             request: type_name("Crosscheck::Request")?,
@@ -109,6 +120,7 @@ impl Names {
             system: uid("Crosscheck::System", SYSTEM_ID)?,
             roles,
             actions,
+            action_entities,
         })
     }
 
@@ -214,31 +226,15 @@ impl Authorizer {
             .get(action as usize)
             .ok_or_else(|| format!("no Cedar action for {action}"))?
             .clone();
-        let role_uid = names
-            .roles
-            .get(who.role as usize)
-            .ok_or_else(|| format!("no Cedar role for {}", who.role))?
-            .clone();
-
         let principal_uid = names.user(&who.id);
-        let mut principal_attrs = HashMap::new();
-        if let Some(agency) = &who.agency {
-            principal_attrs.insert(
-                "agency".to_owned(),
-                cedar::RestrictedExpression::new_string(agency.clone()),
-            );
-        }
-        let principal = cedar::Entity::new(
-            principal_uid.clone(),
-            principal_attrs,
-            HashSet::from([role_uid]),
-        )
-        .map_err(|err| format!("principal entity: {err}"))?;
-
-        let resource = self.resource_entity(on)?;
-        let resource_uid = resource.uid();
-        let entities = cedar::Entities::from_entities([principal, resource], Some(&self.schema))
-            .map_err(|err| format!("entities do not fit the schema: {err}"))?;
+        let (entities, resource_uid) = self.entities(who, action, on)?;
+        // Entities are built here from typed Rust values, so they are not re-validated
+        // against the schema per decision (that costs ~25 µs); a test checks every shape the
+        // matrix produces against the schema, and a wrongly typed attribute would make a
+        // policy error, which denies (see below). The request itself is validated: that is
+        // what refuses a resource of the wrong kind for the action.
+        let entities = cedar::Entities::from_entities(entities, None)
+            .map_err(|err| format!("entities: {err}"))?;
         let request = cedar::Request::new(
             principal_uid,
             action_uid,
@@ -270,6 +266,48 @@ impl Authorizer {
             reasons,
             errors,
         })
+    }
+
+    /// The Cedar entities of one decision (principal, resource, action) and the resource's uid.
+    pub(crate) fn entities(
+        &self,
+        who: &Principal,
+        action: Action,
+        on: &Resource,
+    ) -> Result<(Vec<cedar::Entity>, cedar::EntityUid), String> {
+        let names = &self.names;
+        let action_entity = names
+            .action_entities
+            .get(action as usize)
+            .ok_or_else(|| format!("no Cedar action entity for {action}"))?
+            .clone();
+        let role_uid = names
+            .roles
+            .get(who.role as usize)
+            .ok_or_else(|| format!("no Cedar role for {}", who.role))?
+            .clone();
+        let mut principal_attrs = HashMap::new();
+        if let Some(agency) = &who.agency {
+            principal_attrs.insert(
+                "agency".to_owned(),
+                cedar::RestrictedExpression::new_string(agency.clone()),
+            );
+        }
+        let principal = cedar::Entity::new(
+            names.user(&who.id),
+            principal_attrs,
+            HashSet::from([role_uid]),
+        )
+        .map_err(|err| format!("principal entity: {err}"))?;
+        let resource = self.resource_entity(on)?;
+        let resource_uid = resource.uid();
+        Ok((vec![principal, resource, action_entity], resource_uid))
+    }
+
+    /// The schema, for tests that check the entities [`Authorizer::entities`] builds.
+    #[cfg(test)]
+    pub(crate) fn schema(&self) -> &cedar::Schema {
+        &self.schema
     }
 
     /// The Cedar entity standing for `on`, with the attributes the schema declares.

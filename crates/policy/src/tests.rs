@@ -908,3 +908,70 @@ fn decision_speed() {
         "{decisions} decisions ({allowed} allowed) in {elapsed:?}: {micros:.1} µs per decision"
     );
 }
+
+#[test]
+fn the_entities_built_for_every_case_conform_to_the_schema() {
+    let authorizer = authorizer();
+    for role in Role::ALL {
+        for who in [
+            principal(*role),
+            Principal {
+                agency: Some(OTHER_AGENCY.to_owned()),
+                ..principal(*role)
+            },
+            Principal {
+                agency: None,
+                ..principal(*role)
+            },
+        ] {
+            for action in Action::ALL {
+                for rel in ALL_RELATIONS {
+                    let (entities, _) = authorizer
+                        .entities(&who, *action, &resource(*rel))
+                        .expect("entities build");
+                    let checked =
+                        cedar_policy::Entities::from_entities(entities, Some(authorizer.schema()));
+                    assert!(checked.is_ok(), "{role} {action} {rel:?}: {checked:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_policy_that_can_never_apply_is_refused() {
+    let err = Authorizer::from_text(
+        r#"@id("impossible") permit (
+            principal,
+            action == Crosscheck::Action::"list_requests",
+            resource is Crosscheck::Request
+        );"#,
+    )
+    .expect_err("list_requests applies to System only");
+    assert!(matches!(err, PolicyError::Validation { .. }), "{err:?}");
+    assert!(err.to_string().contains("impossible"), "{err}");
+}
+
+#[test]
+fn a_forbid_that_fails_to_evaluate_still_denies() {
+    // Cedar alone would skip the overflowing forbid and allow; crosscheck fails closed.
+    let authorizer = Authorizer::from_text(
+        r#"
+        @id("everyone-everything")
+        permit (principal, action, resource);
+
+        @id("overflows")
+        forbid (principal, action, resource is Crosscheck::Release)
+        when { resource.approvals_required * 9223372036854775807 > 0 };
+        "#,
+    )
+    .expect("valid policies");
+    let decision = authorizer.decide(
+        &principal(Role::DisclosureOfficer),
+        Action::ApproveRelease,
+        &release(&[OTHER], 2),
+    );
+    assert!(!decision.allowed, "{decision:?}");
+    assert_eq!(decision.reasons, ["overflows"]);
+    assert_eq!(decision.errors.len(), 1, "{decision:?}");
+}
