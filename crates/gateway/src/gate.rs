@@ -301,7 +301,6 @@ const ADDRESS_PLACEHOLDER_PHRASES: &[&[&str]] = &[
     &["DONT", "KNOW"],
     &["NO", "ADDRESS"],
     &["NO", "STREET"],
-    &["N", "A"],
     &["TBD"],
     &["NULL"],
     &["NONE"],
@@ -746,10 +745,25 @@ fn case_checks(s: &SubjectEntry, agreement: Option<&Agreement>, today: Date, f: 
     }
 }
 
+/// Placeholders beyond those `name_field` already treats as missing. `NA` alone is absent on
+/// purpose: it is a given name.
+const NAME_PLACEHOLDERS: &[&str] = &[
+    "UNK",
+    "UNKN",
+    "NULL",
+    "NIL",
+    "TBD",
+    "NOT PROVIDED",
+    "NOT AVAILABLE",
+    "NOT KNOWN",
+    "REFUSED",
+];
+
 fn name_checks(s: &SubjectEntry, f: &mut Vec<Finding>) {
     let is_name = |v: Option<&str>| {
-        name_field(v)
-            .is_some_and(|n| !is_placeholder(&n) && n.chars().any(|c| c.is_ascii_alphabetic()))
+        name_field(v).is_some_and(|n| {
+            !NAME_PLACEHOLDERS.contains(&n.as_str()) && n.chars().any(|c| c.is_ascii_alphabetic())
+        })
     };
     if !is_name(s.given_name.as_deref()) {
         f.push(Finding::new(
