@@ -225,6 +225,20 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_table_lists_every_code_with_its_rule_and_action() {
+        let doc = include_str!("../../../docs/gateway.md");
+        for c in ReasonCode::ALL {
+            let action = match c.action() {
+                Action::Reject => "REJECT",
+                Action::Human => "HUMAN",
+                Action::Log => "LOG",
+            };
+            let row = format!("| {} | `{}` | {action}", c.rule(), c.as_str());
+            assert!(doc.contains(&row), "docs/gateway.md lacks {row}");
+        }
+    }
+
+    #[test]
     fn only_rules_15_16_and_the_unit_placeholder_drop_a_field() {
         for c in ReasonCode::ALL {
             let expected = matches!(c.rule(), 15 | 16) || *c == ReasonCode::UnitPlaceholderIgnored;

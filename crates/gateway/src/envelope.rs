@@ -396,6 +396,26 @@ pub(crate) mod tests {
         assert_eq!(String::from_utf8(r.canonical_bytes()).unwrap(), expected);
     }
 
+    /// The request of `canonical_bytes_match_a_fixed_vector`, signed with the key whose seed
+    /// is 32 bytes of 0x07; docs/gateway.md quotes both.
+    #[test]
+    fn the_documented_signature_vector_verifies() {
+        let r: Request = serde_json::from_str(
+            r#"{"envelope":{"request_ref":"R\"1","agency":"A","signer":"s","tax_years":["2024"]},"subjects":[]}"#,
+        )
+        .unwrap();
+        let signed = sign(r, &key(7));
+        assert_eq!(
+            signed.signature,
+            "f9e80bdfd0744fbba659e3ecd8c199531612a989ebbbb3e36c6e85b083f6fbc3412da5808a03330166eb60310dd905c61b5ce6f4c2212b9cd70ff8a0fd6a0a08"
+        );
+        assert_eq!(
+            public_key_hex(&key(7)),
+            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c"
+        );
+        assert!(signed.verify(&public_key_hex(&key(7))));
+    }
+
     #[test]
     fn a_signed_request_verifies_after_a_json_round_trip() {
         let k = key(7);

@@ -8,7 +8,7 @@
 //! - [`agreement`]: what the custodian knows about the agency — its [`Agreement`] (legal paths,
 //!   statutes, response fields, limits), [`Safeguards`], any [`CourtHold`], and the registry of
 //!   officials who may sign ([`SignerRecord`]).
-//! - [`gate`]: [`gate()`] decides RULES.md rules 1–16, 24, 25 and 35 and returns a
+//! - [`mod@gate`]: [`gate()`] decides RULES.md rules 1–16, 24, 25 and 35 and returns a
 //!   [`GateReport`] of [`Finding`]s with stable [`ReasonCode`]s; each subject is decided on its
 //!   own (rule 7). [`sanitized_subject`] removes rejected fields before matching;
 //!   [`release_checks`] is rule 21.
