@@ -93,8 +93,9 @@ pub struct CourtOrder {
     pub applicant_official: String,
 }
 
-/// One person sought. Each entry is its own request (rule 7).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+/// One person sought. Each entry is its own request (rule 7). Its `Debug` form shows only the
+/// subject id and which fields are present, never their values.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectEntry {
     /// The requester's reference, unique in the request; responses are keyed by it.
@@ -142,6 +143,41 @@ pub struct SubjectEntry {
     /// Date of the final removal order, where the agreement requires it (rule 6).
     #[serde(default)]
     pub removal_order_date: Option<String>,
+}
+
+/// `Some([redacted])` or `None`, for `Debug` forms of personal data.
+pub(crate) fn redacted(v: Option<&str>) -> &'static str {
+    if v.is_some() {
+        "Some([redacted])"
+    } else {
+        "None"
+    }
+}
+
+impl std::fmt::Debug for SubjectEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("SubjectEntry");
+        d.field("subject_id", &self.subject_id);
+        for (name, value) in [
+            ("given_name", &self.given_name),
+            ("middle_name", &self.middle_name),
+            ("family_name", &self.family_name),
+            ("dob", &self.dob),
+            ("street", &self.street),
+            ("unit", &self.unit),
+            ("city", &self.city),
+            ("state", &self.state),
+            ("zip", &self.zip),
+            ("tin", &self.tin),
+            ("tin_kind", &self.tin_kind),
+            ("reason", &self.reason),
+            ("case_number", &self.case_number),
+            ("removal_order_date", &self.removal_order_date),
+        ] {
+            d.field(name, &format_args!("{}", redacted(value.as_deref())));
+        }
+        d.finish()
+    }
 }
 
 impl SubjectEntry {
@@ -506,6 +542,15 @@ pub(crate) mod tests {
             ..SubjectEntry::default()
         });
         assert_eq!(r.matters(), 2);
+    }
+
+    #[test]
+    fn a_subject_entry_debug_form_shows_no_personal_value() {
+        let text = format!("{:?}", subject("S1"));
+        assert!(text.contains("S1") && text.contains("[redacted]"));
+        for secret in ["Ana", "Main", "62704", "1984"] {
+            assert!(!text.contains(secret), "{text}");
+        }
     }
 
     #[test]

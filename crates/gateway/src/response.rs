@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::agreement::{Agreement, ResponseField};
 use crate::code::ReasonCode;
+use crate::envelope::redacted;
 use crate::gate::{Action, GateReport, SubjectGate};
 
 /// The last known address of a confirmed taxpayer: the address on the most recent return.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// Return information: its `Debug` form shows only the tax year.
+#[derive(Serialize, Deserialize, Clone, PartialEq)]
 pub struct LastKnownAddress {
     /// Delivery line.
     pub street: String,
@@ -29,8 +31,22 @@ pub struct LastKnownAddress {
     pub tax_year: u16,
 }
 
-/// The answer about one subject.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+impl std::fmt::Debug for LastKnownAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LastKnownAddress")
+            .field("street", &format_args!("[redacted]"))
+            .field("unit", &format_args!("{}", redacted(self.unit.as_deref())))
+            .field("city", &format_args!("[redacted]"))
+            .field("state", &format_args!("[redacted]"))
+            .field("zip", &format_args!("[redacted]"))
+            .field("tax_year", &self.tax_year)
+            .finish()
+    }
+}
+
+/// The answer about one subject. The `Debug` form of a disclosure names its fields, never
+/// their values.
+#[derive(Serialize, Deserialize, Clone, PartialEq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum SubjectResponse {
     /// A confirmed match: the allow-listed fields only.
@@ -52,6 +68,30 @@ pub enum SubjectResponse {
         /// Reason codes naming defects of the request.
         reasons: Vec<String>,
     },
+}
+
+impl std::fmt::Debug for SubjectResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubjectResponse::Disclosed { subject_id, fields } => f
+                .debug_struct("Disclosed")
+                .field("subject_id", subject_id)
+                .field("fields", &fields.keys().collect::<Vec<_>>())
+                .finish(),
+            SubjectResponse::NoInformation { subject_id } => f
+                .debug_struct("NoInformation")
+                .field("subject_id", subject_id)
+                .finish(),
+            SubjectResponse::Rejected {
+                subject_id,
+                reasons,
+            } => f
+                .debug_struct("Rejected")
+                .field("subject_id", subject_id)
+                .field("reasons", reasons)
+                .finish(),
+        }
+    }
 }
 
 /// Why a response may not leave (rules 22 and 23).
@@ -254,6 +294,16 @@ mod tests {
             check_output(&Agreement::example("X"), &leaky),
             Err(ResponseError::NotAReasonCode)
         );
+    }
+
+    #[test]
+    fn debug_forms_show_no_address_value() {
+        let a = address();
+        let text = format!("{a:?} {:?}", disclose(&Agreement::example("X"), "S1", &a));
+        assert!(text.contains("S1") && text.contains("street"));
+        for secret in ["ELM", "SPRINGFIELD", "62704"] {
+            assert!(!text.contains(secret), "{text}");
+        }
     }
 
     #[test]
