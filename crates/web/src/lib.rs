@@ -1,0 +1,211 @@
+//! How people and systems reach crosscheck: the JSON API over HTTP (axum).
+//!
+//! - [`api`]: the route table, from which the router, the OpenAPI document and the
+//!   authorization matrix are built; thin handlers (extract → service → respond).
+//! - [`service`]: the flows — intake, gate, match, review, release, after-care — each a store
+//!   transaction that records its ledger entries (no entry, no change).
+//! - [`auth`]: API tokens and sessions, CSRF, Argon2id, the per-caller rate limit.
+//! - [`matcher`]: the in-memory blocking index and model used online.
+//! - [`error`]: stable error codes; [`openapi`]: the generated document.
+//!
+//! [`serve`] takes a bound listener and a shutdown future, so tests bind port 0.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod matcher;
+pub mod openapi;
+pub mod service;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crosscheck_policy::Authorizer;
+use crosscheck_store::Store;
+
+use crate::auth::Limiter;
+use crate::error::ApiError;
+use crate::matcher::Matcher;
+
+/// Limits of the HTTP surface.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body accepted.
+    pub body_bytes: usize,
+    /// Requests per caller per minute.
+    pub per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            body_bytes: 32 * 1024 * 1024,
+            per_minute: 6_000,
+        }
+    }
+}
+
+/// Counters exported at `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<String, u64>>,
+    in_flight: AtomicU64,
+}
+
+impl Metrics {
+    /// Adds one to `name`.
+    pub fn inc(&self, name: &str) {
+        let mut c = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *c.entry(name.to_string()).or_insert(0) += 1;
+    }
+
+    /// Prometheus text format.
+    pub fn render(&self) -> String {
+        let c = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = String::new();
+        for (name, value) in c.iter() {
+            let base = name.split('{').next().unwrap_or(name);
+            out.push_str(&format!("# TYPE {base} counter\n{name} {value}\n"));
+        }
+        out.push_str(&format!(
+            "# TYPE crosscheck_http_in_flight gauge\ncrosscheck_http_in_flight {}\n",
+            self.in_flight.load(Ordering::Relaxed)
+        ));
+        out
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared state behind [`AppState`].
+pub struct Inner {
+    /// Where everything lives.
+    pub store: Store,
+    /// Authorization decisions.
+    pub authz: Authorizer,
+    /// The matcher, once an index is built.
+    matcher: RwLock<Option<Arc<Matcher>>>,
+    /// Counters.
+    pub metrics: Metrics,
+    /// Per-caller rate limit.
+    pub limiter: Limiter,
+    /// Body size and rate limits.
+    pub limits: Limits,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over `store` with the shipped policies.
+    pub fn new(store: Store, limits: Limits) -> Result<AppState, crosscheck_policy::PolicyError> {
+        Ok(AppState(Arc::new(Inner {
+            store,
+            authz: Authorizer::new()?,
+            matcher: RwLock::new(None),
+            metrics: Metrics::default(),
+            limiter: Limiter::new(limits.per_minute),
+            limits,
+        })))
+    }
+
+    /// The current matcher, if one is loaded.
+    pub fn matcher(&self) -> Option<Arc<Matcher>> {
+        self.matcher
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Installs a matcher (after building the index from the store).
+    pub fn set_matcher(&self, m: Matcher) {
+        *self
+            .matcher
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(m));
+    }
+}
+
+/// Security headers on every response (RELIABILITY D5).
+async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() == Method::TRACE {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().clone();
+    let mut response = next.run(request).await;
+    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    state.metrics.inc(&format!(
+        "crosscheck_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{}\"}}",
+        response.status().as_u16()
+    ));
+    let h = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::CACHE_CONTROL, "no-store");
+    set(
+        h,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
+    response
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> axum::Router {
+    let limit = state.limits.body_bytes;
+    api::router()
+        .fallback(|| async { ApiError::not_found() })
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(middleware::from_fn_with_state(state.clone(), headers))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
