@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
+use serde::Serialize;
+
+use crosscheck_gateway::sign;
+use crosscheck_web::{Limits, demo};
 
 use crosscheck_contract::{Format, LinkResult, Truth};
 use crosscheck_ledger::entry::{Draft, PersonalKey};
@@ -24,22 +28,34 @@ pub struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Where the gateway listens once the demo data is in place.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Set up the gateway and stop instead of serving.
+    #[arg(long)]
+    no_serve: bool,
+    /// Subjects in the sample signed request submitted to the gateway.
+    #[arg(long, default_value_t = 25)]
+    request_subjects: usize,
 }
 
 /// Runs the demo: synth → link → evaluate.
 pub fn run(args: &DemoArgs) -> Result<()> {
     let config = SynthConfig::sized(args.people, args.subjects, args.seed);
     eprintln!(
-        "demo: 1/3 generating a synthetic custodian extract and a request file in {}",
+        "demo: 1/4 generating a synthetic custodian extract and a request file in {}",
         args.dir.display()
     );
     let written = crate::synth(&config, &args.dir, Format::Csv)?;
-    eprintln!("demo: 2/3 linking every subject to the extract (model trained without labels)");
+    eprintln!("demo: 2/4 linking every subject to the extract (model trained without labels)");
     let result = args.dir.join("result.csv");
-    let link =
-        crate::link::LinkArgs::new(written.returns, written.subjects.clone(), result.clone());
+    let link = crate::link::LinkArgs::new(
+        written.returns.clone(),
+        written.subjects.clone(),
+        result.clone(),
+    );
     crate::link::run(&link)?;
-    eprintln!("demo: 3/3 scoring the result against the known truth\n");
+    eprintln!("demo: 3/4 scoring the result against the known truth\n");
     let truth = crate::read_reported::<Truth>(&written.truth)?;
     let results = crate::read_reported::<LinkResult>(&result)?;
     let subjects = crate::read_reported::<crosscheck_contract::Subject>(&written.subjects)?;
@@ -49,9 +65,138 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     print!("{}", report.to_table());
     record_in_ledger(args, &results)?;
     eprintln!(
-        "\ndemo: files are in {}; the gateway service and review console are not built yet",
-        args.dir.display()
+        "\ndemo: 4/4 setting up the gateway (store, index, accounts, a sample signed request)"
     );
+    let returns = crate::read_reported::<crosscheck_contract::TaxReturn>(&written.returns)?;
+    crate::serve::init_tracing();
+    crate::serve::runtime()?.block_on(gateway(args, &returns, &subjects))
+}
+
+/// What the demo tells the person who started it, also written to `accounts.json`.
+#[derive(Serialize)]
+struct AccountsFile {
+    url: String,
+    people: Vec<Person>,
+    requester_token: String,
+    signer_key_file: String,
+    sample_request: String,
+}
+
+#[derive(Serialize)]
+struct Person {
+    role: String,
+    user: String,
+    password: String,
+}
+
+/// Sets up a gateway data directory under `DIR/gateway` (replacing an earlier demo's) and
+/// serves it.
+async fn gateway(
+    args: &DemoArgs,
+    returns: &[crosscheck_contract::TaxReturn],
+    subjects: &[crosscheck_contract::Subject],
+) -> Result<()> {
+    let data_dir = args.dir.join("gateway");
+    let marker = data_dir.join(".crosscheck-demo");
+    if data_dir.exists() {
+        if !marker.exists() {
+            anyhow::bail!(
+                "{} exists and is not a demo data directory; choose another --dir",
+                data_dir.display()
+            );
+        }
+        std::fs::remove_dir_all(&data_dir)
+            .with_context(|| format!("while clearing {}", data_dir.display()))?;
+    }
+    std::fs::create_dir_all(&data_dir)?;
+    std::fs::write(
+        &marker,
+        "created by `crosscheck demo`; deleted by the next demo run\n",
+    )?;
+    let store_args = crate::serve::StoreArgs {
+        data_dir: data_dir.clone(),
+        database: None,
+        keys: None,
+    };
+    let store = store_args.open().await?;
+    let bar = crate::bar(returns.len() as u64, "importing returns");
+    store
+        .import_returns("operator:demo", returns, |n| bar.set_position(n))
+        .await?;
+    bar.finish_and_clear();
+    let spin = crate::spinner("training the model without labels");
+    let model = crate::serve::train_and_save(returns, subjects, &data_dir.join("model.json"))?;
+    spin.finish_and_clear();
+    let state = crate::serve::app(store, Some(model), Limits::default()).await?;
+    let seed: [u8; 32] = crosscheck_store::random_32();
+    let accounts = demo::seed(&state, seed, true)
+        .await
+        .map_err(|e| anyhow!("while creating demo accounts: {}", e.code()))?;
+    let key_file = data_dir.join("keys").join("demo-agency-signer.key");
+    crate::serve::write_secret(&key_file, &hex::encode(seed))?;
+
+    let n = args.request_subjects.min(subjects.len());
+    let request = demo::request("DEMO-2026-001", &subjects[..n]);
+    let signed = sign(request, &accounts.signer_key);
+    let requester = state
+        .caller_for("requester")
+        .await
+        .map_err(|e| anyhow!("{}", e.code()))?;
+    let (view, _) = state
+        .submit(&requester, signed, "demo-sample-request")
+        .await
+        .map_err(|e| anyhow!("while submitting the sample request: {}", e.code()))?;
+    let in_review = state.store.subjects(&view.id).await?;
+    let queued = in_review.iter().filter(|s| s.state == "in_review").count();
+
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("while binding {}", args.listen))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let file = AccountsFile {
+        url: url.clone(),
+        people: accounts
+            .people
+            .iter()
+            .map(|(role, user, password)| Person {
+                role: role.clone(),
+                user: user.clone(),
+                password: password.clone(),
+            })
+            .collect(),
+        requester_token: accounts.requester_token.clone(),
+        signer_key_file: key_file.display().to_string(),
+        sample_request: view.id.clone(),
+    };
+    let accounts_path = data_dir.join("accounts.json");
+    crate::serve::write_secret(&accounts_path, &serde_json::to_string_pretty(&file)?)?;
+    println!("\ncrosscheck gateway demo at {url}");
+    println!(
+        "  sample request {} ({n} subjects): state {}, {queued} candidate matches in review queues",
+        view.id, view.state
+    );
+    println!("  accounts (also in {}):", accounts_path.display());
+    for p in &file.people {
+        println!("    {:<19} {:<11} password {}", p.role, p.user, p.password);
+    }
+    println!("    requester API token {}", file.requester_token);
+    println!(
+        "  try: curl -s -H 'Authorization: Bearer {}' {url}/api/requests/{}",
+        file.requester_token, view.id
+    );
+    println!("  API description: {url}/api/openapi.json");
+    if args.no_serve {
+        drop(listener);
+        return Ok(());
+    }
+    eprintln!(
+        "demo: serving until Ctrl-C (data in {})",
+        data_dir.display()
+    );
+    crosscheck_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 

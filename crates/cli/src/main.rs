@@ -18,6 +18,7 @@ mod bench;
 mod demo;
 mod ledger;
 mod link;
+mod serve;
 
 /// A verification gateway between a requesting agency and a custodian of taxpayer records.
 #[derive(Parser)]
@@ -29,8 +30,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole job on a small synthetic population and print the accuracy report.
+    /// Run the whole job on a small synthetic population — link, score, then the gateway with
+    /// demo accounts and a sample signed request — and serve it on 127.0.0.1:8080.
     Demo(demo::DemoArgs),
+    /// Run the gateway service: the API over the store in a data directory.
+    Serve(serve::ServeArgs),
+    /// Load data into the gateway's store.
+    #[command(subcommand)]
+    Import(serve::ImportCommand),
     /// Generate a synthetic population: returns, subjects and truth files.
     Synth(SynthArgs),
     /// Link subjects to taxpayers: match, review or no_match per subject, with evidence.
@@ -231,6 +238,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Train(args) => link::train(&args),
         Command::Evaluate(args) => evaluate(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Import(command) => serve::import(&command),
         Command::Ledger(command) => ledger::run(&command),
     }
 }

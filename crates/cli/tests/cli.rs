@@ -438,6 +438,7 @@ fn the_demo_links_scores_and_leaves_a_ledger_that_verifies() {
         "2000",
         "--subjects",
         "200",
+        "--no-serve",
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let report = text(&o.stdout);

@@ -800,12 +800,10 @@ impl AppState {
                 None => false,
             };
             if flagged {
-                {
-                    return Err(ApiError::conflict(format!(
-                        "record {} awaits a § 6103(i)(6) determination (rule 21); nothing was released",
-                        s.position
-                    )));
-                }
+                return Err(ApiError::conflict(format!(
+                    "record {} awaits a § 6103(i)(6) determination (rule 21); nothing was released",
+                    s.position
+                )));
             }
         }
         let report: GateReport = serde_json::from_str(&row.gate).map_err(ApiError::internal)?;
