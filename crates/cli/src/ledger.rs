@@ -13,18 +13,61 @@ use crosscheck_ledger::entry::{Draft, PersonalKey};
 use crosscheck_ledger::export::{self, Proof};
 use crosscheck_ledger::ledger::{Ledger, verify};
 
-/// The three files of a ledger export that every check needs.
+/// The gateway's store, for the custodian's own checks (oversight uses an export instead).
+#[derive(clap::Args, Clone)]
+pub struct StoreSource {
+    /// Read the ledger from the gateway's data directory (its SQLite file and keys).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Read the ledger from this PostgreSQL database (`postgres://…`).
+    #[arg(long)]
+    database: Option<String>,
+    /// Key directory, if not DATA_DIR/keys.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+}
+
+impl StoreSource {
+    fn store_args(&self) -> Option<crate::serve::StoreArgs> {
+        (self.data_dir.is_some() || self.database.is_some()).then(|| crate::serve::StoreArgs {
+            data_dir: self
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("crosscheck-data")),
+            database: self.database.clone(),
+            keys: self.keys.clone(),
+        })
+    }
+
+    fn load(&self, args: &crate::serve::StoreArgs) -> Result<Loaded> {
+        crate::serve::runtime()?.block_on(async {
+            let store = args.open().await?;
+            let loaded = Loaded {
+                stored: store.ledger_entries().await?,
+                checkpoints: store.checkpoints().await?,
+                key: store.public_key(),
+            };
+            store.close().await;
+            Ok(loaded)
+        })
+    }
+}
+
+/// Where the ledger comes from: the three files of an export (what oversight holds), or the
+/// gateway's store (`--data-dir` / `--database`).
 #[derive(clap::Args)]
 pub struct Export {
     /// Ledger export (JSON lines).
-    #[arg(long)]
-    entries: PathBuf,
+    #[arg(long, required_unless_present_any = ["data_dir", "database"])]
+    entries: Option<PathBuf>,
     /// Checkpoints issued by the custodian (JSON array).
-    #[arg(long)]
-    checkpoints: PathBuf,
+    #[arg(long, required_unless_present_any = ["data_dir", "database"])]
+    checkpoints: Option<PathBuf>,
     /// The ledger's public key (64 hex characters).
-    #[arg(long)]
-    public_key: PathBuf,
+    #[arg(long, required_unless_present_any = ["data_dir", "database"])]
+    public_key: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreSource,
 }
 
 /// The loaded export.
@@ -36,13 +79,21 @@ struct Loaded {
 
 impl Export {
     fn load(&self) -> Result<Loaded> {
+        if let Some(args) = self.store.store_args() {
+            return self.store.load(&args);
+        }
+        let (Some(entries), Some(checkpoints), Some(public_key)) =
+            (&self.entries, &self.checkpoints, &self.public_key)
+        else {
+            bail!("give --entries, --checkpoints and --public-key, or --data-dir / --database");
+        };
         Ok(Loaded {
-            stored: export::read_entries(&read(&self.entries, "ledger export")?)
-                .with_context(|| self.entries.display().to_string())?,
-            checkpoints: export::read_checkpoints(&read(&self.checkpoints, "checkpoints")?)
-                .with_context(|| self.checkpoints.display().to_string())?,
-            key: export::read_public_key(&read(&self.public_key, "public key")?)
-                .with_context(|| self.public_key.display().to_string())?,
+            stored: export::read_entries(&read(entries, "ledger export")?)
+                .with_context(|| entries.display().to_string())?,
+            checkpoints: export::read_checkpoints(&read(checkpoints, "checkpoints")?)
+                .with_context(|| checkpoints.display().to_string())?,
+            key: export::read_public_key(&read(public_key, "public key")?)
+                .with_context(|| public_key.display().to_string())?,
         })
     }
 }
@@ -59,11 +110,28 @@ pub enum LedgerCommand {
         #[arg(long)]
         head: Option<PathBuf>,
     },
+    /// Sign a checkpoint of the gateway's ledger as it stands (or reuse the latest if nothing
+    /// was appended since) and print it as JSON with the public key, for an outside witness.
+    Checkpoint {
+        #[command(flatten)]
+        store: crate::serve::StoreArgs,
+    },
+    /// Write what oversight receives — entries, checkpoints (after a fresh one), public key —
+    /// from the gateway's store into a directory.
+    Export {
+        #[command(flatten)]
+        store: crate::serve::StoreArgs,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Produce an inclusion proof (`--entry`) or a consistency proof (`--from`) as JSON.
     Prove {
         /// Ledger export (JSON lines).
-        #[arg(long)]
-        entries: PathBuf,
+        #[arg(long, required_unless_present_any = ["data_dir", "database"])]
+        entries: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreSource,
         /// Prove that this entry is in the ledger.
         #[arg(long, conflicts_with = "from", required_unless_present = "from")]
         entry: Option<u64>,
@@ -235,14 +303,61 @@ pub fn run(command: &LedgerCommand) -> Result<()> {
                 Err(t) => bail!("ledger does NOT verify: {t}"),
             }
         }
+        LedgerCommand::Checkpoint { store } => crate::serve::runtime()?.block_on(async {
+            let store = store.open().await?;
+            let c = store.checkpoint().await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "checkpoint": c,
+                    "public_key": hex::encode(store.public_key().0),
+                }))?
+            );
+            store.close().await;
+            Ok(())
+        }),
+        LedgerCommand::Export { store, out } => crate::serve::runtime()?.block_on(async {
+            let store = store.open().await?;
+            store.checkpoint().await?;
+            let stored = store.ledger_entries().await?;
+            let checkpoints = store.checkpoints().await?;
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("while creating {}", out.display()))?;
+            let write = |name: &str, text: String| -> Result<()> {
+                let p = out.join(name);
+                std::fs::write(&p, text).with_context(|| format!("while writing {}", p.display()))
+            };
+            write("entries.jsonl", export::write_entries(&stored))?;
+            write(
+                "checkpoints.json",
+                serde_json::to_string_pretty(&checkpoints)?,
+            )?;
+            write(
+                "public-key.txt",
+                format!("{}\n", hex::encode(store.public_key().0)),
+            )?;
+            eprintln!(
+                "ledger export: {} entries, {} checkpoints -> {}",
+                stored.len(),
+                checkpoints.len(),
+                out.display()
+            );
+            store.close().await;
+            Ok(())
+        }),
         LedgerCommand::Prove {
             entries,
+            store,
             entry,
             from,
             size,
         } => {
-            let stored = export::read_entries(&read(entries, "ledger export")?)
-                .with_context(|| entries.display().to_string())?;
+            let stored = match (store.store_args(), entries) {
+                (Some(args), _) => store.load(&args)?.stored,
+                (None, Some(entries)) => export::read_entries(&read(entries, "ledger export")?)
+                    .with_context(|| entries.display().to_string())?,
+                (None, None) => bail!("give --entries FILE or --data-dir / --database"),
+            };
             let tree = export::tree_of(&stored);
             let size = size.unwrap_or(tree.len());
             let proof = match (entry, from) {
