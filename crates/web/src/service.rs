@@ -735,6 +735,22 @@ impl AppState {
         let row = self
             .visible_request(caller, id, Action::ReadRequest)
             .await?;
+        // Only a caller who may approve some release gets past this point: the checks below
+        // answer with the request's state and which records were confirmed, which a
+        // requester must not learn before release (rule 22).
+        let someone_else = Resource::Release {
+            request: id.to_string(),
+            agency: row.agency.clone(),
+            determined_by: vec![String::new()],
+            approvals_required: 1,
+        };
+        if !self
+            .authz
+            .decide(&caller.principal, Action::ApproveRelease, &someone_else)
+            .allowed
+        {
+            return Err(ApiError::forbidden());
+        }
         let subjects = self.store.subjects(id).await?;
         let states: Vec<SubjectState> = subjects
             .iter()

@@ -1,0 +1,155 @@
+//! The whole flow through the API: submit, match, per-record review, per-record release,
+//! the requester's answer, ledger verification and the accounting of one disclosure.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crosscheck_web::demo;
+use crosscheck_web::service::REVIEW_REASONS;
+
+use crate::helpers::{Backend, TestApp, decide_by_truth, shared};
+
+/// Fields the demo agreement allows in a disclosure (rule 23).
+const ALLOWED: &[&str] = &["street", "unit", "city", "state", "zip", "tax_year"];
+
+async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let data = shared();
+    let mut subjects = data.filers(0, 14);
+    subjects.extend(data.others(0, 6));
+    assert_eq!(subjects.len(), 20);
+
+    // The requester submits a signed request with an Idempotency-Key.
+    let request = demo::request("E2E-1", &subjects);
+    let r = app.submit_request(request, "e2e-key-1").await;
+    r.expect(201);
+    let view = r.json();
+    let id = view["id"].as_str().unwrap().to_string();
+    assert_eq!(view["state"], "in_review", "{view}");
+    assert_eq!(view["subjects"].as_array().unwrap().len(), 20);
+
+    // Reviewers log in with their passwords and work their queues.
+    let mut decided: BTreeMap<u64, (String, Value)> = BTreeMap::new();
+    for reviewer in ["reviewer-1", "reviewer-2"] {
+        let session = app.login(reviewer).await;
+        let queue = app.get("/api/review/queue", &session).await;
+        queue.expect(200);
+        for item in queue.json()["items"].as_array().unwrap() {
+            if item["request_id"] != id.as_str() {
+                continue;
+            }
+            let item_id = item["id"].as_str().unwrap();
+            let opened = app
+                .get(&format!("/api/review/items/{item_id}"), &session)
+                .await;
+            opened.expect(200);
+            let v = opened.json();
+            assert!(v["found"]["best"]["evidence"].as_array().is_some(), "{v}");
+            let (decision, reason) = decide_by_truth(&v);
+            assert!(REVIEW_REASONS.contains(&reason));
+            app.post(
+                &format!("/api/review/items/{item_id}/decision"),
+                &session,
+                &json!({"decision": decision, "reason_code": reason}),
+            )
+            .await
+            .expect(204);
+            decided.insert(
+                item["position"].as_u64().unwrap(),
+                (decision.to_string(), v),
+            );
+        }
+    }
+    let confirmed: Vec<u64> = decided
+        .iter()
+        .filter(|(_, (d, _))| d == "confirm")
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(
+        !confirmed.is_empty(),
+        "no synthetic filer was confirmed: {decided:?}"
+    );
+    assert_eq!(app.request_view(&id).await["state"], "decided");
+
+    // The officer approves each confirmed record by position.
+    app.release(&id, &confirmed).await.expect(200);
+
+    // The requester reads the answer.
+    let r = app
+        .get(
+            &format!("/api/requests/{id}/response"),
+            &app.token("requester"),
+        )
+        .await;
+    r.expect(200);
+    let answer = r.json();
+    let answers = answer["subjects"].as_array().unwrap();
+    assert_eq!(answers.len(), subjects.len());
+    let mut disclosed_tin = None;
+    for (position, (a, s)) in answers.iter().zip(&subjects).enumerate() {
+        let position = position as u64;
+        assert_eq!(a["subject_id"], s.subject_id.as_str());
+        match decided.get(&position) {
+            Some((d, item)) if d == "confirm" => {
+                assert_eq!(a["status"], "disclosed", "{a}");
+                let fields = a["fields"].as_object().unwrap();
+                assert!(
+                    fields.keys().all(|k| ALLOWED.contains(&k.as_str())),
+                    "a field outside the allow-list: {a}"
+                );
+                assert_eq!(
+                    a.as_object().unwrap().len(),
+                    3,
+                    "only status, subject_id, fields"
+                );
+                let last = &item["found"]["best"]["last_address"];
+                assert_eq!(fields["street"], last["street"]);
+                assert_eq!(fields["zip"], last["zip"]);
+                disclosed_tin = Some(item["candidate"]["tin"].as_str().unwrap().to_string());
+            }
+            _ if a["status"] == "rejected" => {
+                assert!(a["reasons"].as_array().is_some_and(|r| !r.is_empty()));
+            }
+            _ => {
+                // Refuted, no match or no candidate: byte-identical apart from the id.
+                assert_eq!(
+                    serde_json::to_string(a).unwrap(),
+                    format!(
+                        r#"{{"status":"no_information","subject_id":"{}"}}"#,
+                        s.subject_id
+                    ),
+                );
+            }
+        }
+    }
+
+    // The auditor verifies the ledger and finds the disclosure in the accounting.
+    let auditor = app.token("auditor");
+    let v = app.post("/api/ledger/verify", &auditor, &json!({})).await;
+    v.expect(200);
+    assert_eq!(v.json()["ok"], true, "{}", v.text);
+    let tin = disclosed_tin.expect("one disclosure");
+    let acc = app
+        .post("/api/accounting/taxpayer", &auditor, &json!({ "tin": tin }))
+        .await;
+    acc.expect(200);
+    let acc = acc.json();
+    assert!(acc["disclosures"].as_u64().unwrap() >= 1, "{acc}");
+    assert!(
+        acc["entries"].to_string().contains(&id),
+        "the accounting names the request: {acc}"
+    );
+    // A taxpayer nobody asked about has no disclosure.
+    let other = app
+        .post(
+            "/api/accounting/taxpayer",
+            &auditor,
+            &json!({ "tin": "123-45-6789" }),
+        )
+        .await;
+    assert_eq!(other.json()["disclosures"], 0);
+    app.stop().await;
+}
+
+on_both_backends!(a_signed_request_is_matched_reviewed_released_and_accounted_for);
