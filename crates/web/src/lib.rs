@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod matcher;
@@ -194,6 +195,7 @@ async fn headers(State(state): State<AppState>, request: Request, next: Next) ->
 pub fn router(state: AppState) -> axum::Router {
     let limit = state.limits.body_bytes;
     api::router()
+        .merge(console::router())
         .fallback(|| async { ApiError::not_found() })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(middleware::from_fn_with_state(state.clone(), headers))
