@@ -186,7 +186,7 @@ fn histogram(weights: &[f64]) -> Histogram {
             let from = lo + i as f64 * width;
             Bin {
                 x: 40 + (i as f64 * bw).round() as i64,
-                y: 10 + H as i64 - h,
+                y: 22 + H as i64 - h,
                 width: (bw - 2.0).max(1.0).round() as i64,
                 height: h,
                 label_x: 40 + ((i as f64 + 0.5) * bw).round() as i64,
