@@ -406,17 +406,20 @@ async fn decisions_need_the_csrf_token_and_are_ledger_entries() {
     let before = app.ledger_actions().await.len();
     let path = format!("/console/items/{item}/decision");
     let form = "decision=confirm&reason_code=identity_confirmed&note=";
-    // No token, a wrong token, a header instead of the field: 403 and nothing changes.
+    // No token, a wrong token, a header instead of the field, the right token from another
+    // site: 403 and nothing changes.
+    let with_token = format!("{form}&csrf_token={}", s.csrf);
     for (body, header) in [
         (form.to_string(), None),
         (format!("{form}&csrf_token=00"), None),
-        (form.to_string(), Some(s.csrf.clone())),
+        (form.to_string(), Some(("x-csrf-token", s.csrf.as_str()))),
+        (with_token.clone(), Some(("sec-fetch-site", "cross-site"))),
     ] {
         let mut b = Request::post(path.as_str())
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::COOKIE, format!("__Host-crosscheck={}", s.cookie));
-        if let Some(h) = header {
-            b = b.header("x-csrf-token", h);
+        if let Some((name, value)) = header {
+            b = b.header(name, value);
         }
         let p = app.send(b.body(Body::from(body)).unwrap()).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
