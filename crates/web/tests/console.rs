@@ -743,3 +743,63 @@ async fn the_auditor_verifies_the_ledger_and_searches_a_taxpayer_by_tin() {
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn hostile_subject_text_is_escaped_on_the_officer_and_decision_pages() {
+    let app = app().await;
+    let hostile = "<script>alert(1)</script>\"'><svg onload=alert(2)>";
+    let synth = crosscheck_synth::generate(&SynthConfig::sized(400, 40, 3));
+    let mut subjects = synth.subjects[..4].to_vec();
+    for s in &mut subjects {
+        s.subject_id = format!("{}{hostile}", s.subject_id);
+        s.middle_name = Some(hostile.to_string());
+    }
+    let request = demo::request("CASE-2", &subjects);
+    let signed = crosscheck_gateway::sign(request, &app.accounts.signer_key);
+    let requester = app.state.caller_for("requester").await.unwrap();
+    let (view, _) = app.state.submit(&requester, signed, "key-2").await.unwrap();
+    let pages = [
+        ("officer", format!("/console/requests/{}", view.id)),
+        ("requester", format!("/console/requests/{}", view.id)),
+    ];
+    for (user, path) in pages {
+        let s = app.login(user).await;
+        let p = app.get(&path, Some(&s.cookie)).await;
+        assert_eq!(p.status, StatusCode::OK, "{user} {path}");
+        assert!(!p.body.contains("<script>alert"), "{user} {path}");
+        assert!(!p.body.contains("<svg onload"), "{user} {path}");
+        if user == "officer" {
+            assert!(
+                p.body.contains("&#60;script&#62;"),
+                "the reference is shown, escaped"
+            );
+        }
+    }
+    let mut opened = 0;
+    for reviewer in ["reviewer-1", "reviewer-2"] {
+        let items: Vec<String> = app
+            .open_items(reviewer)
+            .await
+            .into_iter()
+            .filter(|i| i.starts_with(&view.id))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        let s = app.login(reviewer).await;
+        for item in items {
+            let p = app
+                .get(&format!("/console/items/{item}"), Some(&s.cookie))
+                .await;
+            assert_eq!(p.status, StatusCode::OK);
+            assert!(
+                p.body.contains("&#60;script&#62;"),
+                "the text is shown, escaped"
+            );
+            assert!(!p.body.contains("<script>alert"));
+            assert!(!p.body.contains("<svg onload"));
+            opened += 1;
+        }
+    }
+    assert!(opened > 0, "some hostile subjects reached a review queue");
+}
