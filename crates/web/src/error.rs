@@ -35,6 +35,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "no such object, or not one the caller may see (the two are identical)",
     ),
     (
+        "method_not_allowed",
+        405,
+        "the path exists but not with this method (TRACE is never served)",
+    ),
+    (
         "conflict",
         409,
         "the object is not in a state that allows this",
@@ -115,6 +120,14 @@ impl ApiError {
     /// 403.
     pub fn forbidden() -> ApiError {
         ApiError::new("forbidden", "your role may not do this")
+    }
+
+    /// 405: the path exists, the method does not.
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::new(
+            "method_not_allowed",
+            "this method is not allowed on this path",
+        )
     }
 
     /// 409 with a message.

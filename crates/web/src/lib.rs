@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -150,17 +150,20 @@ impl AppState {
 
 /// Security headers on every response (RELIABILITY D5).
 async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() == Method::TRACE {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
-    }
-    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().clone();
-    let mut response = next.run(request).await;
-    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    // TRACE is refused before routing, with the same headers as every other answer.
+    let mut response = if method == Method::TRACE {
+        ApiError::method_not_allowed().into_response()
+    } else {
+        state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        let response = next.run(request).await;
+        state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        response
+    };
     state.metrics.inc(&format!(
         "crosscheck_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{}\"}}",
         response.status().as_u16()
@@ -197,6 +200,7 @@ pub fn router(state: AppState) -> axum::Router {
     api::router()
         .merge(console::router())
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(middleware::from_fn_with_state(state.clone(), headers))
         .with_state(state)

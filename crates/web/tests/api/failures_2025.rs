@@ -54,7 +54,7 @@ fn findings(view: &Value) -> Vec<String> {
 async fn a_zip_code_or_placeholder_is_not_an_address_and_no_tin_only_path_exists(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (c, s) = (Some("SPRINGFIELD"), Some("IL"));
-    let bad = vec![
+    let bad = [
         (
             real_taxpayer(
                 "FTP",

@@ -34,11 +34,12 @@ pub struct Shared {
     pub model: Model,
 }
 
-/// 3,000 people, 300 subjects, a fixed seed.
+/// 1,500 people (about 5,000 returns), 400 subjects (about 240 filers with a complete
+/// address), a fixed seed: small enough that a test spawns in about two seconds.
 pub fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let data = generate(&SynthConfig::sized(3_000, 300, 20_260_226));
+        let data = generate(&SynthConfig::sized(1_500, 400, 20_260_226));
         let model = Matcher::train(&data.returns, &data.subjects, 7);
         Shared {
             returns: data.returns,
@@ -223,7 +224,6 @@ pub const USERS: &[&str] = &[
 
 /// A running gateway over a fresh database.
 pub struct TestApp {
-    pub backend: Backend,
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
@@ -253,8 +253,7 @@ impl TestApp {
             .import_returns("operator:test", &data.returns, |_| {})
             .await
             .expect("import the extract");
-        let returns = state.store.load_returns().await.expect("load the returns");
-        state.set_matcher(Matcher::build(&returns, data.model.clone()));
+        state.set_matcher(Matcher::build(&data.returns, data.model.clone()));
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -269,7 +268,6 @@ impl TestApp {
             .build()
             .expect("an HTTP client");
         let mut app = TestApp {
-            backend,
             base,
             client,
             state,

@@ -27,7 +27,11 @@ macro_rules! on_both_backends {
 }
 
 mod authorization;
+mod canary;
 mod end_to_end;
+mod fail_closed;
 mod failures_2025;
+mod headers;
 mod helpers;
 mod idempotency;
+mod requester_isolation;
