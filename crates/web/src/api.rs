@@ -424,13 +424,10 @@ async fn login(State(state): State<AppState>, bytes: axum::body::Bytes) -> ApiRe
     let mut tx = state.store.begin().await?;
     let now = state.store.now_ms();
     if !ok {
-        tx.record(draft(
-            "anonymous",
-            "auth.login",
-            &[("user", &l.user)],
-            "failed",
-        ))
-        .await?;
+        // The typed user name goes in only as an HMAC: it may be a mistyped password.
+        let mut d = draft("anonymous", "auth.login", &[], "failed");
+        d.personal.insert("user".into(), l.user.clone());
+        tx.record(d).await?;
         tx.commit().await?;
         return Err(ApiError::new(
             "unauthenticated",

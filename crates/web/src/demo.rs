@@ -33,7 +33,11 @@ pub struct Accounts {
 
 /// Creates the demo agency, its signer (private key from `signer_seed`) and one account per
 /// role (two reviewers), each with a random password; every change is a ledger entry.
-pub async fn seed(state: &AppState, signer_seed: [u8; 32], with_passwords: bool) -> ApiResult<Accounts> {
+pub async fn seed(
+    state: &AppState,
+    signer_seed: [u8; 32],
+    with_passwords: bool,
+) -> ApiResult<Accounts> {
     let signer_key = SigningKey::from_bytes(&signer_seed);
     let agency = Agency {
         id: AGENCY.into(),
@@ -93,9 +97,15 @@ pub async fn seed(state: &AppState, signer_seed: [u8; 32], with_passwords: bool)
     for u in &users {
         tx.put_user(u).await?;
     }
-    tx.add_token(&secret_hash(&requester_token), "requester").await?;
-    tx.record(draft("operator:demo", "registry.seeded", &[("agency", AGENCY)], "ok"))
+    tx.add_token(&secret_hash(&requester_token), "requester")
         .await?;
+    tx.record(draft(
+        "operator:demo",
+        "registry.seeded",
+        &[("agency", AGENCY)],
+        "ok",
+    ))
+    .await?;
     tx.commit().await?;
     Ok(Accounts {
         people,

@@ -793,10 +793,16 @@ impl AppState {
                 "each confirmed record needs its own approval: not approved {missing:?}, not confirmed {extra:?}"
             )));
         }
-        let determined_by: Vec<String> = confirmed
+        // Everyone who recorded a per-record determination (confirm or refute). A request in
+        // which no record needed a person (every subject rejected or without a candidate)
+        // discloses nothing; its no-information answers rest on the matcher's finding.
+        let mut determined_by: Vec<String> = subjects
             .iter()
             .filter_map(|s| s.determined_by.clone())
             .collect();
+        if confirmed.is_empty() && determined_by.is_empty() {
+            determined_by.push("matcher".into());
+        }
         let resource = Resource::Release {
             request: id.to_string(),
             agency: row.agency.clone(),

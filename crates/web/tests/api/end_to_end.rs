@@ -152,4 +152,37 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
     app.stop().await;
 }
 
-on_both_backends!(a_signed_request_is_matched_reviewed_released_and_accounted_for);
+/// A request in which nothing is confirmed (non-filers, namesakes and relatives, every
+/// candidate refuted) still reaches its requester: every answer is `no_information` or a
+/// rejection, and nothing is disclosed.
+async fn a_request_with_nothing_to_disclose_is_released_as_no_information(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let subjects = shared().others(0, 6);
+    let view = app.submit("NONE-1", &subjects).await;
+    let id = view["id"].as_str().unwrap().to_string();
+    for (item, reviewer) in app.items_of(&id).await {
+        app.post(
+            &format!("/api/review/items/{item}/decision"),
+            &app.token(&reviewer),
+            &json!({"decision": "refute", "reason_code": "different_person", "note": "not them"}),
+        )
+        .await
+        .expect(204);
+    }
+    app.release(&id, &[]).await.expect(200);
+    assert_eq!(app.count("releases").await, 0);
+    let r = app
+        .get(&format!("/api/requests/{id}/response"), &app.token("requester"))
+        .await;
+    r.expect(200);
+    for s in r.json()["subjects"].as_array().unwrap() {
+        let status = s["status"].as_str().unwrap();
+        assert!(matches!(status, "no_information" | "rejected"), "{s}");
+    }
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_signed_request_is_matched_reviewed_released_and_accounted_for,
+    a_request_with_nothing_to_disclose_is_released_as_no_information,
+);
