@@ -396,6 +396,23 @@ async fn concurrent_writers_get_distinct_gapless_sequence_numbers(f: Fresh) {
     f.cleanup(store).await;
 }
 
+async fn entries_recorded_together_get_consecutive_numbers_and_verify(f: Fresh) {
+    let store = f.open().await;
+    let mut tx = store.begin().await.unwrap();
+    tx.record(draft("first")).await.unwrap();
+    let seqs = tx
+        .record_all((0..1_200).map(|i| draft(&format!("batch.{i}"))).collect())
+        .await
+        .unwrap();
+    assert_eq!(seqs, (1..1_201).collect::<Vec<u64>>());
+    assert!(tx.record_all(Vec::new()).await.unwrap().is_empty());
+    assert_eq!(tx.commit().await.unwrap().len(), 1_201);
+    let head = store.checkpoint().await.unwrap();
+    assert_eq!(head.size, 1_201);
+    assert!(store.verify_ledger(Some(&head)).await.unwrap().is_ok());
+    f.cleanup(store).await;
+}
+
 async fn run<F, Fut>(test: F, backend: &str)
 where
     F: Fn(Fresh) -> Fut,
@@ -429,6 +446,7 @@ conformance!(
     checkpoints_verify_and_an_edited_entry_is_named,
     subjects_queue_and_responses_follow_their_rows,
     concurrent_writers_get_distinct_gapless_sequence_numbers,
+    entries_recorded_together_get_consecutive_numbers_and_verify,
 );
 
 /// The raw SQLite file (database and WAL) holds no name, TIN, street or date of birth in

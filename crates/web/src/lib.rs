@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> axum::Router {
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), headers))
         .with_state(state)
 }

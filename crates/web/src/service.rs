@@ -277,10 +277,79 @@ impl AppState {
             },
         );
         let outcome = report.request_outcome();
-        let state = RequestState::Received
+        let mut state = RequestState::Received
             .apply(RequestEvent::Gated(outcome))
             .map_err(ApiError::internal)?;
         let id = format!("rq-{}", hex::encode(&crosscheck_store::random_32()[..8]));
+        let statute = signed.request.envelope.statute.clone().unwrap_or_default();
+        let actor = caller.user.id.as_str();
+
+        // Gate every subject, then (when the request passed and an index is loaded) match
+        // the accepted ones before taking the write lock: the whole intake — request,
+        // subjects, gate decisions, matches and their ledger entries — is one transaction.
+        let mut subjects: Vec<(SubjectRow, SubjectDoc)> = Vec::new();
+        let mut drafts = vec![draft(
+            actor,
+            accounting::REQUEST_RECEIVED,
+            &[
+                ("request", &id),
+                (accounting::AGENCY, &agency_id),
+                (accounting::STATUTE, &statute),
+            ],
+            state.as_str(),
+        )];
+        for (i, entry) in signed.request.subjects.iter().enumerate() {
+            let sg = report.subjects.get(i).cloned().unwrap_or(SubjectGate {
+                subject_id: entry.subject_id.clone(),
+                findings: Vec::new(),
+            });
+            let st = SubjectState::gated(report.subject_outcome(i));
+            let reasons = report.rejection_reasons(i);
+            let position = i as u64;
+            let outcome_text = if reasons.is_empty() {
+                st.as_str().to_string()
+            } else {
+                format!("{}: {}", st.as_str(), reasons.join(","))
+            };
+            drafts.push(draft(
+                actor,
+                "gate.decided",
+                &[
+                    ("request", &id),
+                    (accounting::AGENCY, &agency_id),
+                    (accounting::SUBJECT, &subject_ref(&id, position)),
+                ],
+                &outcome_text,
+            ));
+            subjects.push((
+                SubjectRow {
+                    request_id: id.clone(),
+                    position,
+                    state: st.as_str().to_string(),
+                    outcome: "-".into(),
+                    assigned_to: None,
+                    determined_by: None,
+                    reason_code: reasons.first().cloned(),
+                    tin_mac: None,
+                },
+                SubjectDoc {
+                    entry: sanitized_subject(entry, &sg),
+                    gate: sg,
+                    found: None,
+                    determination: None,
+                },
+            ));
+        }
+        if state == RequestState::Accepted {
+            if let Some(matcher) = self.matcher() {
+                let reviewers = self.reviewers(None).await?;
+                let (next, more) = self
+                    .apply_matches(&id, &agency_id, &mut subjects, matcher, &reviewers)
+                    .await?;
+                state = next;
+                drafts.extend(more);
+            }
+        }
         let row = RequestRow {
             id: id.clone(),
             agency: agency_id.clone(),
@@ -292,8 +361,6 @@ impl AppState {
             subjects: signed.request.subjects.len() as u64,
             gate: serde_json::to_string(&report).map_err(ApiError::internal)?,
         };
-        let statute = signed.request.envelope.statute.clone().unwrap_or_default();
-        let actor = caller.user.id.as_str();
 
         let mut tx = self.store.begin().await?;
         if let Err(e) = tx.insert_request(&row, &signed).await {
@@ -308,61 +375,8 @@ impl AppState {
             }
             return Err(e.into());
         }
-        tx.record(draft(
-            actor,
-            accounting::REQUEST_RECEIVED,
-            &[
-                ("request", &id),
-                (accounting::AGENCY, &agency_id),
-                (accounting::STATUTE, &statute),
-            ],
-            state.as_str(),
-        ))
-        .await?;
-        for (i, entry) in signed.request.subjects.iter().enumerate() {
-            let sg = report.subjects.get(i).cloned().unwrap_or(SubjectGate {
-                subject_id: entry.subject_id.clone(),
-                findings: Vec::new(),
-            });
-            let sub_outcome = report.subject_outcome(i);
-            let st = SubjectState::gated(sub_outcome);
-            let reasons = report.rejection_reasons(i);
-            let position = i as u64;
-            tx.insert_subject(
-                &SubjectRow {
-                    request_id: id.clone(),
-                    position,
-                    state: st.as_str().to_string(),
-                    outcome: "-".into(),
-                    assigned_to: None,
-                    determined_by: None,
-                    reason_code: reasons.first().cloned(),
-                    tin_mac: None,
-                },
-                &SubjectDoc {
-                    entry: sanitized_subject(entry, &sg),
-                    gate: sg,
-                    found: None,
-                    determination: None,
-                },
-            )
-            .await?;
-            let outcome_text = if reasons.is_empty() {
-                st.as_str().to_string()
-            } else {
-                format!("{}: {}", st.as_str(), reasons.join(","))
-            };
-            tx.record(draft(
-                actor,
-                "gate.decided",
-                &[
-                    ("request", &id),
-                    (accounting::AGENCY, &agency_id),
-                    (accounting::SUBJECT, &subject_ref(&id, position)),
-                ],
-                &outcome_text,
-            ))
-            .await?;
+        for (row, doc) in &subjects {
+            tx.insert_subject(row, doc).await?;
         }
         if state != RequestState::Rejected {
             for mac in &macs {
@@ -370,62 +384,53 @@ impl AppState {
                     .await?;
             }
         }
+        tx.record_all(drafts).await?;
         tx.commit().await?;
         self.metrics.inc("crosscheck_requests_received_total");
-
-        if state == RequestState::Accepted {
-            self.match_request(&id).await?;
-        }
-        let row = self
-            .store
-            .request(&id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
         Ok((self.request_view(&row).await?, true))
     }
 
-    /// Matches every queued subject of an accepted request and puts candidates in reviewers'
-    /// queues. Safe to call again after a crash: it only picks up an `accepted` request.
-    pub async fn match_request(&self, id: &str) -> ApiResult<()> {
-        let Some(matcher) = self.matcher() else {
-            return Err(ApiError::new(
-                "matching_unavailable",
-                "the matching index is not loaded; the request waits in state accepted",
-            ));
-        };
-        let row = self
-            .store
-            .request(id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        if request_state(&row)? != RequestState::Accepted {
-            return Ok(());
-        }
-        let subjects = self.store.subjects(id).await?;
-        let mut queued = Vec::new();
-        for s in &subjects {
-            if subject_state(s)? == SubjectState::Queued {
-                let doc: SubjectDoc = self.store.subject_document(id, s.position).await?;
-                queued.push((s.clone(), doc));
-            }
-        }
-        let contract: Vec<_> = queued.iter().map(|(_, d)| d.entry.to_contract()).collect();
-        let found = tokio::task::spawn_blocking(move || matcher.link(&contract))
-            .await
-            .map_err(ApiError::internal)?;
-        let reviewers: Vec<String> = self
+    /// Active reviewers, except the person who configured the request.
+    async fn reviewers(&self, configured_by: Option<&str>) -> ApiResult<Vec<String>> {
+        Ok(self
             .store
             .users()
             .await?
             .into_iter()
             .filter(|u| u.active && u.role == "reviewer")
             .map(|u| u.id)
-            .filter(|u| Some(u) != row.configured_by.as_ref())
-            .collect();
+            .filter(|u| Some(u.as_str()) != configured_by)
+            .collect())
+    }
 
-        let mut tx = self.store.begin().await?;
+    /// Matches the queued subjects among `subjects` (on a blocking thread, over all cores),
+    /// moves each to `in_review` (assigned round-robin to `reviewers`) or `no_match`, and
+    /// returns the request's next state with the ledger drafts that record it all.
+    async fn apply_matches(
+        &self,
+        id: &str,
+        agency: &str,
+        subjects: &mut [(SubjectRow, SubjectDoc)],
+        matcher: Arc<crate::matcher::Matcher>,
+        reviewers: &[String],
+    ) -> ApiResult<(RequestState, Vec<Draft>)> {
+        let queued: Vec<usize> = subjects
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| s.state == SubjectState::Queued.as_str())
+            .map(|(i, _)| i)
+            .collect();
+        let contract: Vec<_> = queued
+            .iter()
+            .map(|&i| subjects[i].1.entry.to_contract())
+            .collect();
+        let found = tokio::task::spawn_blocking(move || matcher.link(&contract))
+            .await
+            .map_err(ApiError::internal)?;
+        let mut drafts = Vec::with_capacity(queued.len() + 1);
         let mut needs_review = false;
-        for (n, ((mut s, mut doc), f)) in queued.into_iter().zip(found).enumerate() {
+        for (n, (i, f)) in queued.into_iter().zip(found).enumerate() {
+            let (s, doc) = &mut subjects[i];
             let outcome = match f.outcome.as_str() {
                 "match" => MatchOutcome::Match,
                 "review" => MatchOutcome::Review,
@@ -445,22 +450,19 @@ impl AppState {
                 s.assigned_to = Some(reviewers[n % reviewers.len()].clone());
             }
             doc.found = Some(f);
-            tx.update_subject(&s).await?;
-            tx.set_subject_document(id, s.position, &doc).await?;
-            tx.record(with_tin(
+            drafts.push(with_tin(
                 draft(
                     "matcher",
                     "match.scored",
                     &[
                         ("request", id),
-                        (accounting::AGENCY, &row.agency),
+                        (accounting::AGENCY, agency),
                         (accounting::SUBJECT, &subject_ref(id, s.position)),
                     ],
                     &s.outcome,
                 ),
                 tin.as_deref(),
-            ))
-            .await?;
+            ));
         }
         let mut next = RequestState::Accepted
             .apply(RequestEvent::Matched { needs_review })
@@ -470,14 +472,51 @@ impl AppState {
                 .apply(RequestEvent::AllDecided)
                 .map_err(ApiError::internal)?;
         }
-        tx.set_request_state(id, next.as_str(), None).await?;
-        tx.record(draft(
+        drafts.push(draft(
             "matcher",
             "request.matched",
-            &[("request", id), (accounting::AGENCY, &row.agency)],
+            &[("request", id), (accounting::AGENCY, agency)],
             next.as_str(),
-        ))
-        .await?;
+        ));
+        Ok((next, drafts))
+    }
+
+    /// Matches every queued subject of an accepted request (one accepted by an officer, or
+    /// left `accepted` by a restart or a missing index) and puts candidates in reviewers'
+    /// queues. Safe to call again: it only picks up an `accepted` request.
+    pub async fn match_request(&self, id: &str) -> ApiResult<()> {
+        let Some(matcher) = self.matcher() else {
+            return Err(ApiError::new(
+                "matching_unavailable",
+                "the matching index is not loaded; the request waits in state accepted",
+            ));
+        };
+        let row = self
+            .store
+            .request(id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if request_state(&row)? != RequestState::Accepted {
+            return Ok(());
+        }
+        let mut subjects = Vec::new();
+        for s in self.store.subjects(id).await? {
+            if subject_state(&s)? == SubjectState::Queued {
+                let doc: SubjectDoc = self.store.subject_document(id, s.position).await?;
+                subjects.push((s, doc));
+            }
+        }
+        let reviewers = self.reviewers(row.configured_by.as_deref()).await?;
+        let (next, drafts) = self
+            .apply_matches(id, &row.agency, &mut subjects, matcher, &reviewers)
+            .await?;
+        let mut tx = self.store.begin().await?;
+        for (s, doc) in &subjects {
+            tx.update_subject(s).await?;
+            tx.set_subject_document(id, s.position, doc).await?;
+        }
+        tx.set_request_state(id, next.as_str(), None).await?;
+        tx.record_all(drafts).await?;
         tx.commit().await?;
         Ok(())
     }
