@@ -340,15 +340,13 @@ impl AppState {
                 },
             ));
         }
-        if state == RequestState::Accepted {
-            if let Some(matcher) = self.matcher() {
-                let reviewers = self.reviewers(None).await?;
-                let (next, more) = self
-                    .apply_matches(&id, &agency_id, &mut subjects, matcher, &reviewers)
-                    .await?;
-                state = next;
-                drafts.extend(more);
-            }
+        if let Some(matcher) = self.matcher().filter(|_| state == RequestState::Accepted) {
+            let reviewers = self.reviewers(None).await?;
+            let (next, more) = self
+                .apply_matches(&id, &agency_id, &mut subjects, matcher, &reviewers)
+                .await?;
+            state = next;
+            drafts.extend(more);
         }
         let row = RequestRow {
             id: id.clone(),
