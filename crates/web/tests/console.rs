@@ -296,11 +296,22 @@ async fn login_needs_the_form_token_and_the_right_password() {
         .await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
     assert!(p.body.contains("Unknown user or wrong password"));
-    assert!(app.ledger_actions().await.contains(&(
-        "anonymous".into(),
-        "auth.login".into(),
-        "failed".into()
-    )));
+    let failed = app
+        .state
+        .store
+        .decoded_entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "auth.login" && e.outcome == "failed")
+        .expect("a failed login is a ledger entry");
+    assert_eq!(failed.actor, "anonymous");
+    assert!(
+        failed.objects.is_empty(),
+        "the typed user name is not in clear"
+    );
+    assert!(failed.personal.contains_key("user"));
+    assert_ne!(failed.personal["user"], "officer");
     // Unauthenticated page views go to the login form.
     let p = app.get("/console/queue", None).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);

@@ -349,13 +349,11 @@ async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Res
     let mut tx = state.store.begin().await?;
     let now = state.store.now_ms();
     if !ok {
-        tx.record(draft(
-            "anonymous",
-            "auth.login",
-            &[("user", &user_id)],
-            "failed",
-        ))
-        .await?;
+        // The typed user name goes in only as an HMAC (as the API's login records it): it
+        // may be a mistyped password.
+        let mut d = draft("anonymous", "auth.login", &[], "failed");
+        d.personal.insert("user".into(), user_id.clone());
+        tx.record(d).await?;
         tx.commit().await?;
         return login_form(
             StatusCode::UNAUTHORIZED,
