@@ -189,6 +189,7 @@ async fn gateway(
         drop(listener);
         return Ok(());
     }
+    crosscheck_web::spawn_checkpoints(state.clone(), std::time::Duration::from_secs(60));
     eprintln!(
         "demo: serving until Ctrl-C (data in {})",
         data_dir.display()

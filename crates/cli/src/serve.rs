@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Requests per caller per minute.
     #[arg(long, default_value_t = 6_000)]
     pub rate_limit: u32,
+    /// Seconds between scheduled signed checkpoints of the ledger.
+    #[arg(long, default_value_t = 300)]
+    pub checkpoint_every: u64,
 }
 
 /// `crosscheck import` subcommands.
@@ -243,6 +246,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             ..Limits::default()
         };
         let state = app(store, model, limits).await?;
+        crosscheck_web::spawn_checkpoints(
+            state.clone(),
+            std::time::Duration::from_secs(args.checkpoint_every.max(1)),
+        );
         serve_until_interrupted(state, &args.listen).await
     })
 }

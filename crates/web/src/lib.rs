@@ -207,6 +207,26 @@ pub fn router(state: AppState) -> axum::Router {
         .with_state(state)
 }
 
+/// Issues a signed checkpoint every `every` (RULES 28–30: checkpoints on a schedule as well as
+/// on demand, so an outside witness always has a recent one). A failure is logged and
+/// retried at the next tick.
+pub fn spawn_checkpoints(
+    state: AppState,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match state.store.checkpoint().await {
+                Ok(c) => tracing::info!(size = c.size, root = %c.root, "checkpoint issued"),
+                Err(e) => tracing::error!(error = %e, "checkpoint failed"),
+            }
+        }
+    })
+}
+
 /// Serves `state` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,

@@ -172,7 +172,10 @@ async fn a_request_with_nothing_to_disclose_is_released_as_no_information(backen
     app.release(&id, &[]).await.expect(200);
     assert_eq!(app.count("releases").await, 0);
     let r = app
-        .get(&format!("/api/requests/{id}/response"), &app.token("requester"))
+        .get(
+            &format!("/api/requests/{id}/response"),
+            &app.token("requester"),
+        )
         .await;
     r.expect(200);
     for s in r.json()["subjects"].as_array().unwrap() {
