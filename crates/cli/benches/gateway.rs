@@ -75,12 +75,13 @@ async fn databases() -> Vec<Db> {
 }
 
 async fn drop_db(db: &Db) {
-    if let Some((admin, name)) = &db.cleanup {
-        if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
-            let _ = c
-                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await;
-        }
+    let Some((admin, name)) = &db.cleanup else {
+        return;
+    };
+    if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
+        let _ = c
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
     }
 }
 

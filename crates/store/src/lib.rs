@@ -188,7 +188,7 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -305,6 +305,12 @@ impl Store {
             recorded: Vec::new(),
             _writer: guard,
         })
+    }
+
+    /// Whether the database answers (the health check; costs one round trip).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
     }
 
     /// Closes the pool.

@@ -384,7 +384,7 @@ impl Classify for serde_json::Error {
 }
 
 async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    state.store.ledger_size().await?;
+    state.store.ping().await?;
     Ok(Json(json!({"status": "ok"})))
 }
 

@@ -155,6 +155,7 @@ async fn headers(State(state): State<AppState>, request: Request, next: Next) ->
         .get::<MatchedPath>()
         .map_or("unmatched".to_string(), |p| p.as_str().to_string());
     let method = request.method().clone();
+    let started = std::time::Instant::now();
     // TRACE is refused before routing, with the same headers as every other answer.
     let mut response = if method == Method::TRACE {
         ApiError::method_not_allowed().into_response()
@@ -168,6 +169,16 @@ async fn headers(State(state): State<AppState>, request: Request, next: Next) ->
         "crosscheck_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{}\"}}",
         response.status().as_u16()
     ));
+    // The access log names the route pattern, never the concrete path or query (ids only,
+    // but a query could carry anything a client typed).
+    tracing::info!(
+        target: "crosscheck::http",
+        %method,
+        route = %route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "request"
+    );
     let h = response.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: HeaderName, v: &'static str| {
         h.insert(k, HeaderValue::from_static(v));

@@ -94,6 +94,35 @@ pub struct RequestView {
     pub subjects: Vec<SubjectStatus>,
 }
 
+/// The requester-safe view of a request from its rows.
+fn view(row: &RequestRow, report: &GateReport, subjects: &[SubjectRow]) -> RequestView {
+    let released = matches!(row.state.as_str(), "released" | "closed");
+    RequestView {
+        id: row.id.clone(),
+        agency: row.agency.clone(),
+        state: row.state.clone(),
+        created_ms: row.created_ms,
+        findings: report.request.clone(),
+        subjects: subjects
+            .iter()
+            .map(|s| {
+                let i = usize::try_from(s.position).unwrap_or(usize::MAX);
+                let (status, reasons) = match s.state.as_str() {
+                    "rejected" => ("rejected", report.rejection_reasons(i)),
+                    "held" => ("held", Vec::new()),
+                    _ if released => ("answered", Vec::new()),
+                    _ => ("processing", Vec::new()),
+                };
+                SubjectStatus {
+                    position: s.position,
+                    status: status.to_string(),
+                    reasons,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Ledger draft with object references.
 pub fn draft(actor: &str, action: &str, objects: &[(&str, &str)], outcome: &str) -> Draft {
     Draft {
@@ -178,31 +207,7 @@ impl AppState {
     pub async fn request_view(&self, row: &RequestRow) -> ApiResult<RequestView> {
         let report: GateReport = serde_json::from_str(&row.gate).map_err(ApiError::internal)?;
         let subjects = self.store.subjects(&row.id).await?;
-        let released = matches!(row.state.as_str(), "released" | "closed");
-        Ok(RequestView {
-            id: row.id.clone(),
-            agency: row.agency.clone(),
-            state: row.state.clone(),
-            created_ms: row.created_ms,
-            findings: report.request.clone(),
-            subjects: subjects
-                .iter()
-                .map(|s| {
-                    let i = usize::try_from(s.position).unwrap_or(usize::MAX);
-                    let (status, reasons) = match s.state.as_str() {
-                        "rejected" => ("rejected", report.rejection_reasons(i)),
-                        "held" => ("held", Vec::new()),
-                        _ if released => ("answered", Vec::new()),
-                        _ => ("processing", Vec::new()),
-                    };
-                    SubjectStatus {
-                        position: s.position,
-                        status: status.to_string(),
-                        reasons,
-                    }
-                })
-                .collect(),
-        })
+        Ok(view(row, &report, &subjects))
     }
 
     /// Intake: stores a signed request, gates it (RULES 1–16, 24, 25, 35), and matches it
@@ -385,7 +390,8 @@ impl AppState {
         tx.record_all(drafts).await?;
         tx.commit().await?;
         self.metrics.inc("crosscheck_requests_received_total");
-        Ok((self.request_view(&row).await?, true))
+        let rows: Vec<SubjectRow> = subjects.into_iter().map(|(r, _)| r).collect();
+        Ok((view(&row, &report, &rows), true))
     }
 
     /// Active reviewers, except the person who configured the request.
