@@ -9,6 +9,9 @@
 //!    and p50/p99, each backend, beside `GET /healthz` on the same server as the baseline.
 //! 3. A 20,000-subject batch from intake to review queue.
 //!
+//! 4. With `BENCH_LEDGER=N` instead: a ledger of N entries in the store — append, first
+//!    checkpoint, full verification from the store, proof latency.
+//!
 //! Sizes come from the environment: `BENCH_PEOPLE` (default 20,000), `BENCH_BATCH`
 //! (20,000), `BENCH_SECONDS` (20), `BENCH_POSTGRES` (default
 //! `postgres://postgres@127.0.0.1:5432/test`; `off` skips PostgreSQL).
@@ -315,8 +318,63 @@ async fn gateway(
     state.store.close().await;
 }
 
+/// A large ledger in the store: appended in commits of 1,000, then one checkpoint (the tree
+/// built from the store), full verification from the store, and proofs from the cached tree.
+async fn ledger_at_scale(entries: usize) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("ledger.db").display());
+    let store = Store::open(&url, Keys::generate()).await.expect("store");
+    let t = Instant::now();
+    let rate = append_rate(&store, 1_000, entries).await;
+    let appended = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let head = store.checkpoint().await.expect("checkpoint");
+    let first_checkpoint = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let verified = store
+        .verify_ledger(Some(&head))
+        .await
+        .expect("read")
+        .expect("a clean ledger verifies");
+    let verify = t.elapsed().as_secs_f64();
+    let mut lat = Vec::new();
+    for i in 0..1_000u64 {
+        let seq = (i * 7_919) % head.size;
+        let t = Instant::now();
+        store
+            .prove_inclusion(seq, head.size)
+            .await
+            .expect("read")
+            .expect("proof");
+        store
+            .prove_consistency(seq.max(1), head.size)
+            .await
+            .expect("read")
+            .expect("proof");
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!(
+        "| SQLite | ledger of {} entries in the store | appended in {appended:.1} s ({rate:.0}/s, 1,000 per commit); first checkpoint {first_checkpoint:.1} s; full verification from the store {verify:.1} s; inclusion + consistency proof p50 {:.2} ms, p99 {:.2} ms |",
+        verified.entries,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+    store.close().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing we use.
+    if let Ok(n) = std::env::var("BENCH_LEDGER") {
+        let n: usize = n.parse().expect("BENCH_LEDGER is a number of entries");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        println!("| backend | measure | result |\n| --- | --- | --- |");
+        rt.block_on(ledger_at_scale(n));
+        return;
+    }
     let people = env("BENCH_PEOPLE", 20_000);
     let batch = env("BENCH_BATCH", 20_000);
     let rt = tokio::runtime::Builder::new_multi_thread()

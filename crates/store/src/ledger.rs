@@ -7,7 +7,7 @@ use crosscheck_ledger::checkpoint::Checkpoint;
 use crosscheck_ledger::entry::Entry;
 use crosscheck_ledger::export::{self, Proof};
 use crosscheck_ledger::ledger::{Stored, Tamper, Verified, verify};
-use crosscheck_ledger::merkle::{ProofError, Tree};
+use crosscheck_ledger::merkle::{ProofError, Tree, leaf_hash};
 
 use crate::{Store, StoreError};
 
@@ -65,16 +65,15 @@ impl Store {
     /// one if nothing was appended since). The tree is recomputed from the stored entries,
     /// so a checkpoint never vouches for anything the database does not hold.
     pub async fn checkpoint(&self) -> Result<Checkpoint, StoreError> {
-        let entries = self.ledger_entries().await?;
-        let latest = self.latest_checkpoint().await?;
-        if let Some(c) = latest.filter(|c| c.size == entries.len() as u64) {
+        let tree = self.synced_tree().await?;
+        let size = tree.len();
+        if let Some(c) = self.latest_checkpoint().await?.filter(|c| c.size == size) {
             return Ok(c);
         }
-        let tree = export::tree_of(&entries);
-        let size = tree.len();
         let root = tree
             .root(size)
             .expect("the tree's own size is always provable");
+        drop(tree);
         let c = Checkpoint::sign(size, &root, self.now_ms(), self.signer.as_ref());
         let body = serde_json::to_string(&c).expect("a checkpoint always serialises");
         sqlx::query(
@@ -85,6 +84,30 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(c)
+    }
+
+    /// The Merkle tree of the committed entries, kept in memory and brought up to date with
+    /// the entries committed since the last call (O(new entries), not O(ledger)). Sequence
+    /// order is commit order (ADR 0002), so the committed entries are always a prefix.
+    async fn synced_tree(&self) -> Result<tokio::sync::MutexGuard<'_, Tree>, StoreError> {
+        let mut tree = self.tree.lock().await;
+        let from = i64::try_from(tree.len()).unwrap_or(i64::MAX);
+        let rows = sqlx::query("SELECT seq, body FROM ledger_entries WHERE seq >= $1 ORDER BY seq")
+            .bind(from)
+            .fetch_all(self.pool())
+            .await?;
+        for r in &rows {
+            let seq: i64 = r.try_get("seq")?;
+            if seq != i64::try_from(tree.len()).unwrap_or(i64::MAX) {
+                return Err(StoreError::Corrupt(format!(
+                    "ledger entry {} is missing (found {seq})",
+                    tree.len()
+                )));
+            }
+            let body: Vec<u8> = r.try_get("body")?;
+            tree.push(leaf_hash(&body));
+        }
+        Ok(tree)
     }
 
     /// Verifies the stored ledger with only its public key: every entry, every checkpoint,
@@ -98,20 +121,29 @@ impl Store {
         Ok(verify(&entries, &checkpoints, retained, &self.public_key()))
     }
 
-    /// The tree of the stored entries and the entries.
-    async fn tree(&self) -> Result<(Tree, Vec<Stored>), StoreError> {
-        let entries = self.ledger_entries().await?;
-        Ok((export::tree_of(&entries), entries))
-    }
-
     /// Inclusion proof of entry `seq` in the ledger of `size` entries.
     pub async fn prove_inclusion(
         &self,
         seq: u64,
         size: u64,
     ) -> Result<Result<Proof, ProofError>, StoreError> {
-        let (tree, entries) = self.tree().await?;
-        Ok(export::prove_inclusion(&tree, &entries, seq, size))
+        let tree = self.synced_tree().await?;
+        let path = match tree.inclusion_proof(seq, size) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        drop(tree);
+        let body: Vec<u8> = sqlx::query("SELECT body FROM ledger_entries WHERE seq = $1")
+            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        Ok(Ok(Proof::Inclusion {
+            index: seq,
+            size,
+            entry: String::from_utf8_lossy(&body).into_owned(),
+            path: path.iter().map(hex::encode).collect(),
+        }))
     }
 
     /// Consistency proof between sizes `first` and `second`.
@@ -120,7 +152,7 @@ impl Store {
         first: u64,
         second: u64,
     ) -> Result<Result<Proof, ProofError>, StoreError> {
-        let (tree, _) = self.tree().await?;
+        let tree = self.synced_tree().await?;
         Ok(export::prove_consistency(&tree, first, second))
     }
 

@@ -156,6 +156,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// SQLite has one writer: writers queue here instead of spinning on `SQLITE_BUSY`.
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The Merkle tree of the committed entries, extended on demand (checkpoints, proofs).
+    tree: Arc<tokio::sync::Mutex<crosscheck_ledger::merkle::Tree>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -217,6 +219,9 @@ impl Store {
             signer: keys.signer,
             clock,
             writer: (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            tree: Arc::new(tokio::sync::Mutex::new(
+                crosscheck_ledger::merkle::Tree::new(),
+            )),
         };
         store.check_durability().await?;
         match backend {
