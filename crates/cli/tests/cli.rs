@@ -538,7 +538,10 @@ fn import_stores_good_returns_and_names_each_bad_row() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     // Data rows are numbered from 1 and named with the field at fault; values never echoed.
-    assert!(err.contains("row 2: tin") && err.contains("row 3: tax_year"), "{err}");
+    assert!(
+        err.contains("row 2: tin") && err.contains("row 3: tax_year"),
+        "{err}"
+    );
     assert!(
         !err.contains("000-12-3456") && !err.contains("LUIS"),
         "{err}"
