@@ -13,12 +13,10 @@ use serde_json::{Value, json};
 use crosscheck_gateway::{Agency, CourtHold, Request, SignedRequest, SignerRecord, SubjectEntry};
 use crosscheck_ledger::accounting;
 use crosscheck_policy::{Action, Resource};
-use crosscheck_store::registry::{Session, User};
+use crosscheck_store::registry::User;
 
 use crate::AppState;
-use crate::auth::{
-    Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash, verify_password,
-};
+use crate::auth::{Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::service::draft;
 
@@ -412,47 +410,21 @@ struct Login {
 
 async fn login(State(state): State<AppState>, bytes: axum::body::Bytes) -> ApiResult<Response> {
     let l: Login = body(&bytes)?;
-    let user = state.store.user(&l.user).await?;
-    let phc = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
-    let password = l.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, phc.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = state.store.begin().await?;
-    let now = state.store.now_ms();
-    if !ok {
-        // The typed user name goes in only as an HMAC: it may be a mistyped password.
-        let mut d = draft("anonymous", "auth.login", &[], "failed");
-        d.personal.insert("user".into(), l.user.clone());
-        tx.record(d).await?;
-        tx.commit().await?;
+    let Some(session) = state.log_in(&l.user, &l.password).await? else {
         return Err(ApiError::new(
             "unauthenticated",
             "unknown user or wrong password",
         ));
-    }
-    let token = new_secret();
-    let csrf = new_secret();
-    tx.add_session(
-        &secret_hash(&token),
-        &Session {
-            user_id: l.user.clone(),
-            csrf: csrf.clone(),
-            created_ms: now,
-            seen_ms: now,
-        },
-    )
-    .await?;
-    tx.record(draft(&l.user, "auth.login", &[], "ok")).await?;
-    tx.commit().await?;
-    let role = user.map(|u| u.role).unwrap_or_default();
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict");
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+        session.token
+    );
     Ok((
         [(axum::http::header::SET_COOKIE, cookie)],
-        Json(json!({"user": l.user, "role": role, "csrf_token": csrf})),
+        Json(
+            json!({"user": session.user.id, "role": session.user.role, "csrf_token": session.csrf}),
+        ),
     )
         .into_response())
 }

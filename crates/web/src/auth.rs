@@ -174,6 +174,119 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Failed logins allowed per user name within [`LOGIN_WINDOW`] before further attempts are
+/// refused with 429 (RELIABILITY D6; the window expires, so the real user is never locked
+/// out for good).
+pub const LOGIN_FAILURES: u32 = 10;
+/// The window of [`LOGIN_FAILURES`].
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// A started session: the cookie value and its CSRF token.
+pub struct NewSession {
+    /// The session token (the cookie's value; stored only as its hash).
+    pub token: String,
+    /// The CSRF token changes must carry.
+    pub csrf: String,
+    /// Who logged in.
+    pub user: User,
+}
+
+impl AppState {
+    /// Logs `user_id` in with `password`: throttled per user name, Argon2id on a blocking
+    /// thread (a dummy hash for unknown users, so both take as long), every attempt a ledger
+    /// entry (the typed name only as an HMAC when it fails: it may be a mistyped password).
+    /// `Ok(None)` for a wrong user or password.
+    pub async fn log_in(
+        &self,
+        user_id: &str,
+        password: &str,
+    ) -> Result<Option<NewSession>, ApiError> {
+        if let Some(wait) = self.login_failures.blocked(user_id) {
+            return Err(ApiError::rate_limited(wait));
+        }
+        let user = self.store.user(user_id).await?;
+        let phc = user
+            .as_ref()
+            .filter(|u| u.active)
+            .and_then(|u| u.password_hash.clone());
+        let typed = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&typed, phc.as_deref()))
+            .await
+            .map_err(ApiError::internal)?;
+        let mut tx = self.store.begin().await?;
+        let (Some(user), true) = (user, ok) else {
+            let mut d = crate::service::draft("anonymous", "auth.login", &[], "failed");
+            d.personal.insert("user".into(), user_id.to_string());
+            tx.record(d).await?;
+            tx.commit().await?;
+            self.login_failures.failed(user_id);
+            return Ok(None);
+        };
+        let now = self.store.now_ms();
+        let session = NewSession {
+            token: new_secret(),
+            csrf: new_secret(),
+            user,
+        };
+        tx.add_session(
+            &secret_hash(&session.token),
+            &crosscheck_store::registry::Session {
+                user_id: session.user.id.clone(),
+                csrf: session.csrf.clone(),
+                created_ms: now,
+                seen_ms: now,
+            },
+        )
+        .await?;
+        tx.record(crate::service::draft(
+            &session.user.id,
+            "auth.login",
+            &[],
+            "ok",
+        ))
+        .await?;
+        tx.commit().await?;
+        self.login_failures.succeeded(user_id);
+        Ok(Some(session))
+    }
+}
+
+/// Failed logins per user name in a sliding window.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginThrottle {
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Instant, u32)>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Seconds to wait, if `user` is over the limit.
+    pub fn blocked(&self, user: &str) -> Option<u64> {
+        let map = self.map();
+        let (since, n) = map.get(user)?;
+        let elapsed = since.elapsed();
+        (*n >= LOGIN_FAILURES && elapsed < LOGIN_WINDOW)
+            .then(|| (LOGIN_WINDOW - elapsed).as_secs().max(1))
+    }
+
+    fn failed(&self, user: &str) {
+        let mut map = self.map();
+        let e = map.entry(user.to_string()).or_insert((Instant::now(), 0));
+        if e.0.elapsed() >= LOGIN_WINDOW {
+            *e = (Instant::now(), 0);
+        }
+        e.1 += 1;
+    }
+
+    fn succeeded(&self, user: &str) {
+        self.map().remove(user);
+    }
+}
+
 /// A fixed-window request limit per caller.
 pub struct Limiter {
     per_minute: u32,

@@ -107,6 +107,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Per-caller rate limit.
     pub limiter: Limiter,
+    /// Failed logins per user name.
+    pub login_failures: auth::LoginThrottle,
     /// Body size and rate limits.
     pub limits: Limits,
 }
@@ -127,6 +129,7 @@ impl AppState {
             matcher: RwLock::new(None),
             metrics: Metrics::default(),
             limiter: Limiter::new(limits.per_minute),
+            login_failures: auth::LoginThrottle::default(),
             limits,
         })))
     }

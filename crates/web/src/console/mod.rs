@@ -28,10 +28,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crosscheck_policy::{Action, Resource, Role};
-use crosscheck_store::registry::Session;
 
 use crate::AppState;
-use crate::auth::{Caller, SESSION_COOKIE, Via, new_secret, secret_hash, verify_password};
+use crate::auth::{Caller, SESSION_COOKIE, Via, new_secret};
 use crate::error::{ApiError, ApiResult, CODES};
 use crate::service::draft;
 
@@ -338,42 +337,14 @@ async fn login(State(state): State<AppState>, request: Request) -> ApiResult<Res
     }
     let user_id = field(&fields, "user").unwrap_or("").trim().to_string();
     let password = field(&fields, "password").unwrap_or("").to_string();
-    let user = state.store.user(&user_id).await?;
-    let phc = user
-        .as_ref()
-        .filter(|u| u.active)
-        .and_then(|u| u.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, phc.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = state.store.begin().await?;
-    let now = state.store.now_ms();
-    if !ok {
-        // The typed user name goes in only as an HMAC (as the API's login records it): it
-        // may be a mistyped password.
-        let mut d = draft("anonymous", "auth.login", &[], "failed");
-        d.personal.insert("user".into(), user_id.clone());
-        tx.record(d).await?;
-        tx.commit().await?;
+    let Some(session) = state.log_in(&user_id, &password).await? else {
         return login_form(
             StatusCode::UNAUTHORIZED,
             &user_id,
             Some("Unknown user or wrong password.".into()),
         );
-    }
-    let token = new_secret();
-    tx.add_session(
-        &secret_hash(&token),
-        &Session {
-            user_id: user_id.clone(),
-            csrf: new_secret(),
-            created_ms: now,
-            seen_ms: now,
-        },
-    )
-    .await?;
-    tx.record(draft(&user_id, "auth.login", &[], "ok")).await?;
-    tx.commit().await?;
+    };
+    let token = session.token;
     let mut response = Redirect::to("/console").into_response();
     let h = response.headers_mut();
     let session = format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict");

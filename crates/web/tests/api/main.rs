@@ -34,4 +34,5 @@ mod failures_2025;
 mod headers;
 mod helpers;
 mod idempotency;
+mod login;
 mod requester_isolation;
