@@ -131,6 +131,27 @@ impl Store {
         row.map(|r| request_of(&r)).transpose()
     }
 
+    /// A disclosure officer's rationale for a held request, if one was recorded.
+    pub async fn officer_note(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let sealed: Option<Vec<u8>> =
+            sqlx::query("SELECT officer_note FROM requests WHERE id = $1")
+                .bind(id)
+                .fetch_one(self.pool())
+                .await?
+                .try_get(0)?;
+        sealed
+            .map(|s| {
+                self.cipher()
+                    .open(&format!("officer_note:{id}"), &s)
+                    .and_then(|p| String::from_utf8(p).ok())
+                    .ok_or_else(|| StoreError::Sealed {
+                        table: "requests",
+                        row: id.to_string(),
+                    })
+            })
+            .transpose()
+    }
+
     /// The request an agency submitted with `idempotency_key`, if any.
     pub async fn request_by_key(
         &self,
@@ -347,6 +368,20 @@ impl Tx<'_> {
         .bind(id.to_string())
         .execute(self.conn())
         .await?;
+        Ok(())
+    }
+
+    /// Records a disclosure officer's rationale for a held request's decision (sealed).
+    pub async fn set_officer_note(&mut self, id: &str, note: &str) -> Result<(), StoreError> {
+        let sealed = self
+            .store()
+            .cipher()
+            .seal(&format!("officer_note:{id}"), note.as_bytes());
+        sqlx::query("UPDATE requests SET officer_note = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(id.to_string())
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 

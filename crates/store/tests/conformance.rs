@@ -413,6 +413,36 @@ async fn entries_recorded_together_get_consecutive_numbers_and_verify(f: Fresh) 
     f.cleanup(store).await;
 }
 
+async fn an_officer_note_reads_back_only_from_its_own_request(f: Fresh) {
+    let store = f.open().await;
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_request(&request_row("q1", "k1"), &"doc")
+        .await
+        .unwrap();
+    tx.insert_request(&request_row("q2", "k2"), &"doc")
+        .await
+        .unwrap();
+    tx.set_officer_note("q1", "volume justified by case A-1")
+        .await
+        .unwrap();
+    tx.record(draft("request.officer_decided")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.officer_note("q1").await.unwrap().as_deref(),
+        Some("volume justified by case A-1")
+    );
+    assert_eq!(store.officer_note("q2").await.unwrap(), None);
+    let mut raw = f.raw().await;
+    raw.execute("UPDATE requests SET officer_note = (SELECT officer_note FROM requests WHERE id = 'q1') WHERE id = 'q2'")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.officer_note("q2").await,
+        Err(StoreError::Sealed { .. })
+    ));
+    f.cleanup(store).await;
+}
+
 async fn run<F, Fut>(test: F, backend: &str)
 where
     F: Fn(Fresh) -> Fut,
@@ -447,6 +477,7 @@ conformance!(
     subjects_queue_and_responses_follow_their_rows,
     concurrent_writers_get_distinct_gapless_sequence_numbers,
     entries_recorded_together_get_consecutive_numbers_and_verify,
+    an_officer_note_reads_back_only_from_its_own_request,
 );
 
 /// The raw SQLite file (database and WAL) holds no name, TIN, street or date of birth in

@@ -576,6 +576,9 @@ impl AppState {
         }
         tx.set_request_state(id, next.as_str(), Some(&caller.user.id))
             .await?;
+        if !note.trim().is_empty() {
+            tx.set_officer_note(id, note).await?;
+        }
         tx.record(draft(
             &caller.user.id,
             "request.officer_decided",
@@ -584,7 +587,6 @@ impl AppState {
         ))
         .await?;
         tx.commit().await?;
-        let _ = note;
         if next == RequestState::Accepted {
             self.match_request(id).await?;
         }
