@@ -14,6 +14,7 @@ use crosscheck_contract::table::{self, Record};
 use crosscheck_contract::{Format, LinkResult, Truth};
 use crosscheck_synth::{Phase, SynthConfig};
 
+mod admin;
 mod bench;
 mod demo;
 mod ledger;
@@ -38,6 +39,9 @@ enum Command {
     /// Load data into the gateway's store.
     #[command(subcommand)]
     Import(serve::ImportCommand),
+    /// Manage the registry (agencies, holds, signers, flags, users, tokens) in the store.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Generate a synthetic population: returns, subjects and truth files.
     Synth(SynthArgs),
     /// Link subjects to taxpayers: match, review or no_match per subject, with evidence.
@@ -240,6 +244,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Import(command) => serve::import(&command),
+        Command::Admin(command) => admin::run(&command),
         Command::Ledger(command) => ledger::run(&command),
     }
 }

@@ -562,3 +562,102 @@ fn import_stores_good_returns_and_names_each_bad_row() {
     let db = std::fs::read(data.join("crosscheck.db")).unwrap();
     assert!(!db.windows(4).any(|w| w == b"RUIZ"));
 }
+
+#[test]
+fn admin_manages_users_tokens_and_holds_in_the_store_and_the_ledger_records_it() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let run_stdin = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run_stdin(
+        &[
+            "admin",
+            "user",
+            "alice",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        "a long enough password\n",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = run_stdin(
+        &[
+            "admin",
+            "user",
+            "bob",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        "short\n",
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("at least 12 characters"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = crosscheck(&[
+        "admin",
+        "user",
+        "carol",
+        "--role",
+        "requester",
+        "--data-dir",
+        d,
+    ]);
+    assert!(!o.status.success() && text(&o.stderr).contains("agency"));
+    let o = crosscheck(&["admin", "token", "alice", "--data-dir", d]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let token = text(&o.stdout);
+    assert_eq!(token.trim().len(), 64, "{token}");
+    let o = crosscheck(&[
+        "admin",
+        "hold",
+        "no-such-agency",
+        "--order-ref",
+        "X-1",
+        "--since",
+        "2026-01-01",
+        "--data-dir",
+        d,
+    ]);
+    assert!(!o.status.success() && text(&o.stderr).contains("not_found"));
+    let o = run_stdin(
+        &[
+            "admin",
+            "flag",
+            "--note",
+            "determination D-7",
+            "--data-dir",
+            d,
+        ],
+        "123-45-6789\n",
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = crosscheck(&["ledger", "verify", "--data-dir", d]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // alice, the token and the flag: three entries (refused changes record nothing).
+    assert!(text(&o.stdout).contains("3 entries"), "{}", text(&o.stdout));
+}

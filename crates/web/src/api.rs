@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 use crosscheck_gateway::{Agency, CourtHold, Request, SignedRequest, SignerRecord, SubjectEntry};
 use crosscheck_ledger::accounting;
 use crosscheck_policy::{Action, Resource};
-use crosscheck_store::registry::User;
 
 use crate::AppState;
-use crate::auth::{Caller, SESSION_COOKIE, hash_password, new_secret, secret_hash};
+use crate::auth::{Caller, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 use crate::service::draft;
 
@@ -741,21 +740,7 @@ async fn put_agency(
     if agency.id != id {
         return Err(ApiError::invalid("body `id` differs from the path"));
     }
-    agency
-        .agreement
-        .validate()
-        .map_err(|e| ApiError::invalid(format!("agreement: {e}")))?;
-    let mut tx = state.store.begin().await?;
-    tx.put_agency(&id, &agency).await?;
-    tx.record(draft(
-        &caller.user.id,
-        "registry.agency_put",
-        &[(accounting::AGENCY, &id)],
-        "ok",
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(Json(agency))
+    Ok(Json(state.put_agency(&caller.user.id, agency).await?))
 }
 
 #[derive(Deserialize)]
@@ -773,16 +758,13 @@ async fn set_hold(
 ) -> ApiResult<Json<Agency>> {
     allow(&state, &caller, Action::ManageRegistry)?;
     let h: Hold = body(&bytes)?;
-    change_hold(
-        &state,
-        &caller,
-        &id,
-        Some(CourtHold {
-            order_ref: h.order_ref,
-            since: h.since,
-        }),
-    )
-    .await
+    let hold = CourtHold {
+        order_ref: h.order_ref,
+        since: h.since,
+    };
+    Ok(Json(
+        state.set_hold(&caller.user.id, &id, Some(hold)).await?,
+    ))
 }
 
 async fn clear_hold(
@@ -791,35 +773,7 @@ async fn clear_hold(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Agency>> {
     allow(&state, &caller, Action::ManageRegistry)?;
-    change_hold(&state, &caller, &id, None).await
-}
-
-async fn change_hold(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    hold: Option<CourtHold>,
-) -> ApiResult<Json<Agency>> {
-    let mut agency: Agency = state
-        .store
-        .agency(id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let outcome = hold
-        .as_ref()
-        .map_or("lifted".to_string(), |h| format!("hold {}", h.order_ref));
-    agency.hold = hold;
-    let mut tx = state.store.begin().await?;
-    tx.put_agency(id, &agency).await?;
-    tx.record(draft(
-        &caller.user.id,
-        "registry.hold",
-        &[(accounting::AGENCY, id)],
-        &outcome,
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(Json(agency))
+    Ok(Json(state.set_hold(&caller.user.id, &id, None).await?))
 }
 
 async fn put_signer(
@@ -833,23 +787,7 @@ async fn put_signer(
     if signer.id != id {
         return Err(ApiError::invalid("body `id` differs from the path"));
     }
-    let key_ok = hex::decode(&signer.public_key).is_ok_and(|k| k.len() == 32);
-    if !key_ok {
-        return Err(ApiError::invalid(
-            "public_key must be 64 hex characters (an Ed25519 key)",
-        ));
-    }
-    let mut tx = state.store.begin().await?;
-    tx.put_signer(&id, &signer.agency, &signer).await?;
-    tx.record(draft(
-        &caller.user.id,
-        "registry.signer_put",
-        &[("signer", &id), (accounting::AGENCY, &signer.agency)],
-        "ok",
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(Json(signer))
+    Ok(Json(state.put_signer(&caller.user.id, signer).await?))
 }
 
 #[derive(Deserialize)]
@@ -866,23 +804,9 @@ async fn set_flag(
 ) -> ApiResult<StatusCode> {
     allow(&state, &caller, Action::ManageRegistry)?;
     let f: Flag = body(&bytes)?;
-    let tin = crosscheck_contract::Tin::parse(&f.tin)
-        .map_err(|_| ApiError::invalid("tin: not a valid SSN or ITIN"))?;
-    let mac = state
-        .store
-        .personal_key()
-        .mac(accounting::TIN, &tin.digits());
-    let mut tx = state.store.begin().await?;
-    tx.set_account_flag(&mac, f.note.as_deref()).await?;
-    let mut d = draft(
-        &caller.user.id,
-        "registry.flag",
-        &[],
-        if f.note.is_some() { "set" } else { "cleared" },
-    );
-    d.personal.insert(accounting::TIN.into(), tin.digits());
-    tx.record(d).await?;
-    tx.commit().await?;
+    state
+        .set_flag(&caller.user.id, &f.tin, f.note.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -921,40 +845,15 @@ async fn put_user(
 ) -> ApiResult<Json<Value>> {
     allow(&state, &caller, Action::ManageUsers)?;
     let u: PutUser = body(&bytes)?;
-    crosscheck_policy::Role::parse(&u.role).map_err(|_| {
-        ApiError::invalid("role: requester, reviewer, disclosure_officer, auditor or admin")
-    })?;
-    if u.password.as_ref().is_some_and(|p| p.chars().count() < 12) {
-        return Err(ApiError::invalid("password: at least 12 characters"));
-    }
-    let existing = state.store.user(&id).await?;
-    let password_hash = match u.password {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&p))
-                .await
-                .map_err(ApiError::internal)??,
-        ),
-        None => existing.and_then(|e| e.password_hash),
-    };
-    let user = User {
-        id: id.clone(),
-        role: u.role.clone(),
-        agency: u.agency.clone(),
-        password_hash,
+    let change = crate::registry::UserChange {
+        role: u.role,
+        agency: u.agency,
+        password: u.password,
         active: u.active,
     };
-    let mut tx = state.store.begin().await?;
-    tx.put_user(&user).await?;
-    tx.record(draft(
-        &caller.user.id,
-        "users.put",
-        &[("user", &id)],
-        &format!("role {} active {}", u.role, u.active),
-    ))
-    .await?;
-    tx.commit().await?;
+    let user = state.put_user(&caller.user.id, &id, change).await?;
     Ok(Json(
-        json!({"id": id, "role": u.role, "agency": u.agency, "active": u.active}),
+        json!({"id": user.id, "role": user.role, "agency": user.agency, "active": user.active}),
     ))
 }
 
@@ -964,22 +863,7 @@ async fn issue_token(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     allow(&state, &caller, Action::ManageUsers)?;
-    state
-        .store
-        .user(&id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let token = new_secret();
-    let mut tx = state.store.begin().await?;
-    tx.add_token(&secret_hash(&token), &id).await?;
-    tx.record(draft(
-        &caller.user.id,
-        "users.token_issued",
-        &[("user", &id)],
-        "ok",
-    ))
-    .await?;
-    tx.commit().await?;
+    let token = state.issue_token(&caller.user.id, &id).await?;
     Ok(Json(json!({"user": id, "token": token})))
 }
 

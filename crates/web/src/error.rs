@@ -174,6 +174,16 @@ impl ApiError {
     }
 }
 
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.code == "internal" {
+            write!(f, "internal error (correlation id {})", self.message)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
 impl From<crosscheck_store::StoreError> for ApiError {
     fn from(e: crosscheck_store::StoreError) -> ApiError {
         match e {

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod matcher;
 pub mod openapi;
+pub mod registry;
 pub mod service;
 
 use std::collections::BTreeMap;
