@@ -149,10 +149,20 @@ async fn gateway(
     let in_review = state.store.subjects(&view.id).await?;
     let queued = in_review.iter().filter(|s| s.state == "in_review").count();
 
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("while binding {}", args.listen))?;
-    let url = format!("http://{}", listener.local_addr()?);
+    // Bind only when serving: `--no-serve` must work whatever holds the port.
+    let listener = if args.no_serve {
+        None
+    } else {
+        Some(
+            tokio::net::TcpListener::bind(&args.listen)
+                .await
+                .with_context(|| format!("while binding {}", args.listen))?,
+        )
+    };
+    let url = match &listener {
+        Some(l) => format!("http://{}", l.local_addr()?),
+        None => format!("http://{}", args.listen),
+    };
     let file = AccountsFile {
         url: url.clone(),
         people: accounts
@@ -185,10 +195,9 @@ async fn gateway(
         file.requester_token, view.id
     );
     println!("  API description: {url}/api/openapi.json");
-    if args.no_serve {
-        drop(listener);
+    let Some(listener) = listener else {
         return Ok(());
-    }
+    };
     crosscheck_web::spawn_checkpoints(state.clone(), std::time::Duration::from_secs(60));
     eprintln!(
         "demo: serving until Ctrl-C (data in {})",
