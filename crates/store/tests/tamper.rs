@@ -41,6 +41,16 @@ async fn build(path: &std::path::Path, keys: &Keys) -> Checkpoint {
     head.unwrap()
 }
 
+/// A consistent, self-contained copy of a live SQLite database (its WAL included).
+async fn snapshot(from: &std::path::Path, to: &std::path::Path) {
+    let mut c = raw(from).await;
+    sqlx::query(&format!("VACUUM INTO '{}'", to.display()))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+}
+
 async fn raw(path: &std::path::Path) -> sqlx::SqliteConnection {
     sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
@@ -68,14 +78,17 @@ async fn set_body(c: &mut sqlx::SqliteConnection, seq: i64, b: Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_single_mutation_of_a_stored_ledger_is_detected() {
     let dir = tempfile::tempdir().unwrap();
-    let clean = dir.path().join("clean.db");
+    let built = dir.path().join("built.db");
     let keys = Keys::generate();
-    let head = build(&clean, &keys).await;
-    // An older copy, for the rollback mutation: the first 5,000 entries and their checkpoints.
-    let older = dir.path().join("older.db");
-    std::fs::copy(&clean, &older).unwrap();
+    let head = build(&built, &keys).await;
+    // Self-contained snapshots (no WAL beside them) to copy for each mutation: the clean
+    // ledger, and an older one (the first 5,000 entries and their checkpoints) for rollback.
+    let clean = dir.path().join("clean.db");
+    snapshot(&built, &clean).await;
+    let trimmed = dir.path().join("trimmed.db");
+    std::fs::copy(&clean, &trimmed).unwrap();
     {
-        let mut c = raw(&older).await;
+        let mut c = raw(&trimmed).await;
         c.execute("DELETE FROM ledger_entries WHERE seq >= 5000")
             .await
             .unwrap();
@@ -85,7 +98,10 @@ async fn every_single_mutation_of_a_stored_ledger_is_detected() {
         c.execute("UPDATE ledger_head SET size = 5000")
             .await
             .unwrap();
+        c.close().await.unwrap();
     }
+    let older = dir.path().join("older.db");
+    snapshot(&trimmed, &older).await;
 
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let foreign = Ed25519Signer::from_seed([42; 32]);
