@@ -385,6 +385,50 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Moves request `id` from state `from` to `to`; `false` (and no change) when it is no
+    /// longer in `from` — how concurrent deciders agree on exactly one transition.
+    pub async fn transition_request(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE requests SET state = $1 WHERE id = $2 AND state = $3")
+            .bind(to.to_string())
+            .bind(id.to_string())
+            .bind(from.to_string())
+            .execute(self.conn())
+            .await?
+            .rows_affected();
+        Ok(done == 1)
+    }
+
+    /// Rewrites a subject's clear columns if it is still in state `from`; `false` (and no
+    /// change) when someone else moved it first.
+    pub async fn update_subject_if(
+        &mut self,
+        row: &SubjectRow,
+        from: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE subjects SET state = $1, outcome = $2, assigned_to = $3, determined_by = $4, \
+             reason_code = $5, tin_mac = $6 WHERE request_id = $7 AND position = $8 AND state = $9",
+        )
+        .bind(row.state.clone())
+        .bind(row.outcome.clone())
+        .bind(row.assigned_to.clone())
+        .bind(row.determined_by.clone())
+        .bind(row.reason_code.clone())
+        .bind(row.tin_mac.clone())
+        .bind(row.request_id.clone())
+        .bind(pos(row.position))
+        .bind(from.to_string())
+        .execute(self.conn())
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
     /// Inserts a subject with its sealed document.
     pub async fn insert_subject<T: Serialize>(
         &mut self,

@@ -515,23 +515,33 @@ impl AppState {
             .apply_matches(id, &row.agency, &mut subjects, matcher, &reviewers)
             .await?;
         let mut tx = self.store.begin().await?;
+        // Matched once, even if a restart's resume and an officer's acceptance race.
+        if !tx
+            .transition_request(id, RequestState::Accepted.as_str(), next.as_str())
+            .await?
+        {
+            tx.rollback().await?;
+            return Ok(());
+        }
         for (s, doc) in &subjects {
             tx.update_subject(s).await?;
             tx.set_subject_document(id, s.position, doc).await?;
         }
-        tx.set_request_state(id, next.as_str(), None).await?;
         tx.record_all(drafts).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Matches every request left `accepted` (after a restart or a missing index).
+    /// Matches every request left `accepted` (after a restart or a missing index) and marks
+    /// `decided` every request whose review finished just before a crash.
     pub async fn resume(&self) -> ApiResult<usize> {
         let mut n = 0;
         for r in self.store.requests(None).await? {
             if r.state == RequestState::Accepted.as_str() {
                 self.match_request(&r.id).await?;
                 n += 1;
+            } else if r.state == RequestState::InReview.as_str() {
+                self.settle(&r.id).await?;
             }
         }
         Ok(n)
@@ -573,6 +583,13 @@ impl AppState {
                 }
                 tx.update_subject(&s).await?;
             }
+        }
+        if !tx
+            .transition_request(id, RequestState::Held.as_str(), next.as_str())
+            .await?
+        {
+            tx.rollback().await?;
+            return Err(ApiError::conflict("the request was decided meanwhile"));
         }
         tx.set_request_state(id, next.as_str(), Some(&caller.user.id))
             .await?;
@@ -733,13 +750,14 @@ impl AppState {
         subject.state = next.as_str().to_string();
         subject.determined_by = Some(caller.user.id.clone());
         subject.reason_code = Some(reason_code.to_string());
-        let others = self.store.subjects(&row.id).await?;
-        let still_open = others
-            .iter()
-            .filter(|s| s.position != subject.position && s.state == "in_review")
-            .count();
         let mut tx = self.store.begin().await?;
-        tx.update_subject(&subject).await?;
+        if !tx
+            .update_subject_if(&subject, SubjectState::InReview.as_str())
+            .await?
+        {
+            tx.rollback().await?;
+            return Err(ApiError::conflict("this item was decided meanwhile"));
+        }
         tx.set_subject_document(&row.id, subject.position, &doc)
             .await?;
         tx.record(draft(
@@ -753,18 +771,45 @@ impl AppState {
             &format!("{decision}: {reason_code}"),
         ))
         .await?;
-        if still_open == 0 && request_state(&row)? == RequestState::InReview {
-            tx.set_request_state(&row.id, RequestState::Decided.as_str(), None)
-                .await?;
+        tx.commit().await?;
+        self.settle(&row.id).await
+    }
+
+    /// Marks a request `decided` once none of its items waits for a reviewer. Two reviewers
+    /// finishing the last items at once both call this after their commits; the conditional
+    /// transition lets exactly one of them record it. Also run at start-up (a crash between a
+    /// decision and this step leaves nothing stuck).
+    async fn settle(&self, id: &str) -> ApiResult<()> {
+        let subjects = self.store.subjects(id).await?;
+        if subjects
+            .iter()
+            .any(|s| s.state == SubjectState::InReview.as_str())
+        {
+            return Ok(());
+        }
+        let Some(row) = self.store.request(id).await? else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin().await?;
+        if tx
+            .transition_request(
+                id,
+                RequestState::InReview.as_str(),
+                RequestState::Decided.as_str(),
+            )
+            .await?
+        {
             tx.record(draft(
                 "gateway",
                 "request.decided",
-                &[("request", &row.id), (accounting::AGENCY, &row.agency)],
+                &[("request", id), (accounting::AGENCY, &row.agency)],
                 RequestState::Decided.as_str(),
             ))
             .await?;
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -878,6 +923,14 @@ impl AppState {
         let statute = request.request.envelope.statute.clone().unwrap_or_default();
         let now = self.store.now_ms();
         let mut tx = self.store.begin().await?;
+        // Exactly one release per request, however many officers press the button at once.
+        if !tx
+            .transition_request(id, request_state(&row)?.as_str(), next.as_str())
+            .await?
+        {
+            tx.rollback().await?;
+            return Err(ApiError::conflict("the request was released meanwhile"));
+        }
         for s in &subjects {
             let doc: SubjectDoc = self.store.subject_document(id, s.position).await?;
             let sid = doc.entry.subject_id.clone();
@@ -943,7 +996,6 @@ impl AppState {
             tx.set_response(id, s.position, &response).await?;
             tx.record(entry).await?;
         }
-        tx.set_request_state(id, next.as_str(), None).await?;
         let due = now + i64::from(agency.agreement.end_of_use_days) * 86_400_000;
         tx.set_end_of_use_due(id, due).await?;
         tx.record(draft(

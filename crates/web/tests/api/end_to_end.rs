@@ -185,7 +185,83 @@ async fn a_request_with_nothing_to_disclose_is_released_as_no_information(backen
     app.stop().await;
 }
 
+/// Ledger entries whose bytes name both `action` and `request`.
+async fn entries_with(app: &TestApp, action: &str, request: &str) -> usize {
+    use sqlx::Row;
+    let mut raw = app.raw().await;
+    let rows = sqlx::query("SELECT body FROM ledger_entries")
+        .fetch_all(&mut raw)
+        .await
+        .expect("the ledger");
+    rows.iter()
+        .map(|r| String::from_utf8(r.get::<Vec<u8>, _>(0)).expect("UTF-8 entries"))
+        .filter(|b| b.contains(&format!("\"{action}\"")) && b.contains(request))
+        .count()
+}
+
+/// Two reviewers deciding the last two items at once still leave the request `decided`
+/// (exactly once), and two officers releasing at once disclose each record exactly once.
+async fn concurrent_last_decisions_and_concurrent_releases_settle_exactly_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let subjects = shared().filers(200, 12);
+    let view = app.submit("RACE-1", &subjects).await;
+    let id = view["id"].as_str().unwrap().to_string();
+    let items = app.items_of(&id).await;
+    assert!(
+        items.len() >= 2,
+        "need two items to race, got {}",
+        items.len()
+    );
+    let decide = |item: String, reviewer: String| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/review/items/{item}/decision"),
+                &app.token(&reviewer),
+                &json!({"decision": "confirm", "reason_code": "identity_confirmed", "note": "race"}),
+            )
+            .await
+        }
+    };
+    let (last, rest) = items.split_at(2);
+    for (item, reviewer) in rest {
+        decide(item.clone(), reviewer.clone()).await.expect(204);
+    }
+    let (a, b) = tokio::join!(
+        decide(last[0].0.clone(), last[0].1.clone()),
+        decide(last[1].0.clone(), last[1].1.clone())
+    );
+    assert_eq!((a.status, b.status), (204, 204));
+    assert_eq!(app.request_view(&id).await["state"], "decided");
+    let decided = entries_with(&app, "request.decided", &id).await;
+    assert_eq!(decided, 1, "the request was marked decided {decided} times");
+
+    let approve: Vec<u64> = {
+        let mut out = Vec::new();
+        for p in 0..subjects.len() as u64 {
+            let n = app
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM subjects WHERE request_id = '{id}' AND position = {p} AND state = 'confirmed'"
+                ))
+                .await;
+            if n == 1 {
+                out.push(p);
+            }
+        }
+        out
+    };
+    let (r1, r2) = tokio::join!(app.release(&id, &approve), app.release(&id, &approve));
+    let mut statuses = [r1.status, r2.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{} / {}", r1.text, r2.text);
+    assert_eq!(app.count("releases").await, approve.len() as i64);
+    let disclosed = entries_with(&app, "release.disclosed", &id).await;
+    assert_eq!(disclosed, approve.len());
+    app.stop().await;
+}
+
 on_both_backends!(
     a_signed_request_is_matched_reviewed_released_and_accounted_for,
+    concurrent_last_decisions_and_concurrent_releases_settle_exactly_once,
     a_request_with_nothing_to_disclose_is_released_as_no_information,
 );
