@@ -772,7 +772,12 @@ impl AppState {
         ))
         .await?;
         tx.commit().await?;
-        self.settle(&row.id).await
+        // The decision is committed; if settling the request fails now, the next decision,
+        // the release or a restart settles it.
+        if let Err(e) = self.settle(&row.id).await {
+            tracing::warn!(request = %row.id, code = e.code(), "request not settled after a decision");
+        }
+        Ok(())
     }
 
     /// Marks a request `decided` once none of its items waits for a reviewer. Two reviewers
@@ -841,6 +846,17 @@ impl AppState {
         {
             return Err(ApiError::forbidden());
         }
+        // A request whose last review committed without its `decided` transition (the
+        // ledger failed in between) is settled here rather than left waiting.
+        let row = if row.state == RequestState::InReview.as_str() {
+            self.settle(id).await?;
+            self.store
+                .request(id)
+                .await?
+                .ok_or_else(ApiError::not_found)?
+        } else {
+            row
+        };
         let subjects = self.store.subjects(id).await?;
         let states: Vec<SubjectState> = subjects
             .iter()

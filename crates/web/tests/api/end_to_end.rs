@@ -260,8 +260,34 @@ async fn concurrent_last_decisions_and_concurrent_releases_settle_exactly_once(b
     app.stop().await;
 }
 
+/// A request whose reviews all committed but whose `decided` transition did not (the ledger
+/// failed in between) is settled by the release instead of waiting forever.
+async fn a_request_left_in_review_after_its_last_decision_is_settled_by_the_release(
+    backend: Backend,
+) {
+    use sqlx::Executor;
+    let app = TestApp::spawn(backend).await;
+    let d = app.decided_request("SETTLE-1", 120, 6).await;
+    let mut raw = app.raw().await;
+    raw.execute(
+        format!(
+            "UPDATE requests SET state = 'in_review' WHERE id = '{}'",
+            d.id
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    let _ = sqlx::Connection::close(raw).await;
+    app.release(&d.id, &d.confirmed()).await.expect(200);
+    assert_eq!(app.request_view(&d.id).await["state"], "released");
+    assert_eq!(entries_with(&app, "request.decided", &d.id).await, 2);
+    app.stop().await;
+}
+
 on_both_backends!(
     a_signed_request_is_matched_reviewed_released_and_accounted_for,
+    a_request_left_in_review_after_its_last_decision_is_settled_by_the_release,
     concurrent_last_decisions_and_concurrent_releases_settle_exactly_once,
     a_request_with_nothing_to_disclose_is_released_as_no_information,
 );
