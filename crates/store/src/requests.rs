@@ -410,23 +410,33 @@ impl Tx<'_> {
         row: &SubjectRow,
         from: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE subjects SET state = $1, outcome = $2, assigned_to = $3, determined_by = $4, \
-             reason_code = $5, tin_mac = $6 WHERE request_id = $7 AND position = $8 AND state = $9",
-        )
-        .bind(row.state.clone())
-        .bind(row.outcome.clone())
-        .bind(row.assigned_to.clone())
-        .bind(row.determined_by.clone())
-        .bind(row.reason_code.clone())
-        .bind(row.tin_mac.clone())
-        .bind(row.request_id.clone())
-        .bind(pos(row.position))
-        .bind(from.to_string())
-        .execute(self.conn())
-        .await?
-        .rows_affected();
-        Ok(done == 1)
+        Ok(self.write_subject(row, Some(from)).await? == 1)
+    }
+
+    /// One statement for both subject updates: unconditional, or only from state `from`.
+    async fn write_subject(
+        &mut self,
+        row: &SubjectRow,
+        from: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        const SET: &str = "UPDATE subjects SET state = $1, outcome = $2, assigned_to = $3, \
+             determined_by = $4, reason_code = $5, tin_mac = $6 WHERE request_id = $7 AND position = $8";
+        const SET_FROM: &str = "UPDATE subjects SET state = $1, outcome = $2, assigned_to = $3, \
+             determined_by = $4, reason_code = $5, tin_mac = $6 WHERE request_id = $7 AND position = $8 \
+             AND state = $9";
+        let mut q = sqlx::query(if from.is_some() { SET_FROM } else { SET })
+            .bind(row.state.clone())
+            .bind(row.outcome.clone())
+            .bind(row.assigned_to.clone())
+            .bind(row.determined_by.clone())
+            .bind(row.reason_code.clone())
+            .bind(row.tin_mac.clone())
+            .bind(row.request_id.clone())
+            .bind(pos(row.position));
+        if let Some(from) = from {
+            q = q.bind(from.to_string());
+        }
+        Ok(q.execute(self.conn()).await?.rows_affected())
     }
 
     /// Inserts a subject with its sealed document.
@@ -460,20 +470,7 @@ impl Tx<'_> {
 
     /// Rewrites a subject's clear columns.
     pub async fn update_subject(&mut self, row: &SubjectRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE subjects SET state = $1, outcome = $2, assigned_to = $3, determined_by = $4, \
-             reason_code = $5, tin_mac = $6 WHERE request_id = $7 AND position = $8",
-        )
-        .bind(row.state.clone())
-        .bind(row.outcome.clone())
-        .bind(row.assigned_to.clone())
-        .bind(row.determined_by.clone())
-        .bind(row.reason_code.clone())
-        .bind(row.tin_mac.clone())
-        .bind(row.request_id.clone())
-        .bind(pos(row.position))
-        .execute(self.conn())
-        .await?;
+        self.write_subject(row, None).await?;
         Ok(())
     }
 
