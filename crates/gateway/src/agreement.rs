@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::envelope::LegalBasis;
 
 /// The terms agreed with one requesting agency.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct Agreement {
     /// The agency this agreement is with (registry id).
     pub agency: String,
@@ -41,7 +41,19 @@ pub struct Agreement {
 
 /// A field a response may disclose (rule 23). There is deliberately no variant for income,
 /// employer, dependants, bank or household data.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseField {
     /// Delivery line of the last known address.
@@ -207,7 +219,7 @@ pub fn statute_key(s: &str) -> String {
 }
 
 /// A requesting agency as the custodian's registry holds it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct Agency {
     /// Registry id, as requests name it in [`crate::Envelope::agency`].
     pub id: String,
@@ -224,7 +236,7 @@ pub struct Agency {
 }
 
 /// The recipient agency's safeguards status (rule 25, § 6103(p)(4)).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, schemars::JsonSchema)]
 pub struct Safeguards {
     /// A current Safeguard Security Report has been accepted.
     pub ssr_accepted: bool,
@@ -243,7 +255,7 @@ impl Safeguards {
 }
 
 /// A court order restricting disclosures to an agency (rule 24).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct CourtHold {
     /// The order's reference, stored with every refusal it causes.
     pub order_ref: String,
@@ -252,7 +264,7 @@ pub struct CourtHold {
 }
 
 /// The role of an official who may sign (rule 4).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     /// Head of the federal agency.
@@ -267,7 +279,7 @@ pub enum SignerRole {
 }
 
 /// An official in the custodian-maintained signer registry (rule 4).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct SignerRecord {
     /// Registry id, as requests name it in [`crate::Envelope::signer`].
     pub id: String,

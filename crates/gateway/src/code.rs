@@ -48,6 +48,16 @@ macro_rules! reason_codes {
     };
 }
 
+/// The JSON schema of a reason code on the wire: one of [`ReasonCode::ALL`].
+pub(crate) fn reason_code_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
+    schemars::json_schema!({
+        "type": "string",
+        "description": "A stable reason code naming a defect of the request (docs/gateway.md).",
+        "enum": codes,
+    })
+}
+
 reason_codes! {
     /// Rule 1: no legal basis.
     NoLawfulBasisDeclared = ("no_lawful_basis_declared", 1, Reject, false, "the request declares no legal basis"),

@@ -23,7 +23,7 @@ pub const CRIMINAL_USE_ONLY: &str = "criminal_investigation_only";
 pub const TAXPAYER_IDENTITY: &str = "taxpayer_identity";
 
 /// The request-level part of a request: the legal form, the signer and the recipients.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// The agency's own reference for this request; the key of its status and accounting.
@@ -59,7 +59,7 @@ pub struct Envelope {
 }
 
 /// A named officer or employee to whom information would be disclosed (rule 13).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Recipient {
     /// Full name; the key of the per-official matter count (rule 13).
@@ -74,7 +74,7 @@ pub struct Recipient {
 
 /// An ex parte court order under § 6103(i)(1) or (i)(5) (rule 3). Missing elements
 /// deserialise as empty so the gate can name exactly which one is missing.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CourtOrder {
     /// The reference of the attached order document.
@@ -95,7 +95,7 @@ pub struct CourtOrder {
 
 /// One person sought. Each entry is its own request (rule 7). Its `Debug` form shows only the
 /// subject id and which fields are present, never their values.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Default)]
+#[derive(Serialize, Deserialize, Clone, PartialEq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectEntry {
     /// The requester's reference, unique in the request; responses are keyed by it.
@@ -201,7 +201,7 @@ impl SubjectEntry {
 }
 
 /// An unsigned request: the envelope and the people sought.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// Who asks, how, and for whom.
@@ -242,7 +242,7 @@ impl Request {
 }
 
 /// A request with the signer's Ed25519 signature over its canonical bytes.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignedRequest {
     /// The request as signed.
@@ -294,7 +294,19 @@ pub fn public_key_hex(key: &SigningKey) -> String {
 }
 
 /// The legal path a request declares (rule 1).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LegalBasis {
     /// § 6103(i)(2): written request by the head of a federal agency, taxpayer identity only.

@@ -21,7 +21,19 @@ use crate::code::ReasonCode;
 use crate::envelope::{CRIMINAL_USE_ONLY, LegalBasis, Request, SubjectEntry, TAXPAYER_IDENTITY};
 
 /// What the gate does about a finding.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Serialize,
+    Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Refuse (the request, the subject, or — for rules 15 and 16 — one field).
@@ -33,11 +45,12 @@ pub enum Action {
 }
 
 /// One defect (or noteworthy fact) of a request.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct Finding {
     /// The RULES.md rule.
     pub rule: u8,
     /// Stable snake_case reason code (see [`ReasonCode`]).
+    #[schemars(schema_with = "crate::code::reason_code_schema")]
     pub code: String,
     /// What happens because of it.
     pub action: Action,
@@ -103,7 +116,7 @@ pub struct Context<'a> {
 }
 
 /// The decision about one subject.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct SubjectGate {
     /// The requester's reference for the subject.
     pub subject_id: String,
@@ -112,7 +125,7 @@ pub struct SubjectGate {
 }
 
 /// The gate's decision about a request.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 pub struct GateReport {
     /// Findings about the envelope; a rejection here rejects every subject.
     pub request: Vec<Finding>,
@@ -121,7 +134,7 @@ pub struct GateReport {
 }
 
 /// Where a request or a subject stands after the gate.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// May proceed to matching.

@@ -15,7 +15,7 @@ use crate::gate::{Action, GateReport, SubjectGate};
 
 /// The last known address of a confirmed taxpayer: the address on the most recent return.
 /// Return information: its `Debug` form shows only the tax year.
-#[derive(Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, PartialEq, schemars::JsonSchema)]
 pub struct LastKnownAddress {
     /// Delivery line.
     pub street: String,
@@ -46,7 +46,7 @@ impl std::fmt::Debug for LastKnownAddress {
 
 /// The answer about one subject. The `Debug` form of a disclosure names its fields, never
 /// their values.
-#[derive(Serialize, Deserialize, Clone, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, PartialEq, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum SubjectResponse {
     /// A confirmed match: the allow-listed fields only.

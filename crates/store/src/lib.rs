@@ -501,6 +501,19 @@ pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, sqlx::
 mod tests {
     use super::*;
 
+    /// The two backends' migrations are written by hand in two dialects; they must stay in
+    /// step, version for version, so that one conformance suite describes both.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let list = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect()
+        };
+        assert!(SQLITE_MIGRATIONS.iter().count() >= 4);
+        assert_eq!(list(&SQLITE_MIGRATIONS), list(&POSTGRES_MIGRATIONS));
+    }
+
     fn s(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()

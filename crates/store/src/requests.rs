@@ -298,17 +298,19 @@ impl Store {
             .collect()
     }
 
-    /// Subjects an agency submitted since `since_ms` (the daily volume guard, RULES 35).
-    pub async fn subjects_since(&self, agency: &str, since_ms: i64) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(subjects), 0) AS BIGINT) FROM requests WHERE agency = $1 AND created_ms >= $2",
+    /// Subjects an agency submitted on the UTC day that holds `now_ms` (the daily volume
+    /// guard, RULES 35). One row, kept by [`Tx::insert_request`].
+    pub async fn subjects_on_day(&self, agency: &str, now_ms: i64) -> Result<u64, StoreError> {
+        let n: Option<i64> = sqlx::query(
+            "SELECT subjects FROM agency_daily_subjects WHERE agency = $1 AND day_ms = $2",
         )
         .bind(agency)
-        .bind(since_ms)
-        .fetch_one(self.pool())
+        .bind(day_of(now_ms))
+        .fetch_optional(self.pool())
         .await?
-        .try_get(0)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        .map(|r| r.try_get(0))
+        .transpose()?;
+        Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
     /// The end-of-use due date and certification time of a request.
@@ -348,6 +350,15 @@ impl Tx<'_> {
         .bind(pos(row.subjects))
         .bind(row.gate.clone())
         .bind(sealed)
+        .execute(self.conn())
+        .await?;
+        sqlx::query(
+            "INSERT INTO agency_daily_subjects (agency, day_ms, subjects) VALUES ($1, $2, $3) \
+             ON CONFLICT (agency, day_ms) DO UPDATE SET subjects = agency_daily_subjects.subjects + excluded.subjects",
+        )
+        .bind(row.agency.clone())
+        .bind(day_of(row.created_ms))
+        .bind(pos(row.subjects))
         .execute(self.conn())
         .await?;
         Ok(())
@@ -595,4 +606,9 @@ impl Tx<'_> {
         .await?;
         Ok(())
     }
+}
+
+/// The start of the UTC day that holds `ms`.
+fn day_of(ms: i64) -> i64 {
+    ms - ms.rem_euclid(86_400_000)
 }

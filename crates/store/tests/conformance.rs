@@ -371,7 +371,12 @@ async fn subjects_queue_and_responses_follow_their_rows(f: Fresh) {
         store.release_approvals("q1", 1).await.unwrap(),
         vec!["officer-1".to_string()]
     );
-    assert_eq!(store.subjects_since("agency-a", 0).await.unwrap(), 1);
+    assert_eq!(store.subjects_on_day("agency-a", 0).await.unwrap(), 1);
+    assert_eq!(
+        store.subjects_on_day("agency-a", 86_400_000).await.unwrap(),
+        0
+    );
+    assert_eq!(store.subjects_on_day("agency-b", 0).await.unwrap(), 0);
     f.cleanup(store).await;
 }
 

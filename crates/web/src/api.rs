@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crosscheck_gateway::{Agency, CourtHold, Request, SignedRequest, SignerRecord, SubjectEntry};
 use crosscheck_ledger::accounting;
@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 use crate::service::draft;
+use crate::service::{RequestView, ResponseView, ReviewItem};
 
 /// One row of the route table.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +34,22 @@ pub struct Route {
     pub authenticated: bool,
     /// One-line description.
     pub summary: &'static str,
+    /// The JSON body the route takes, if any.
+    pub takes: Option<SchemaFn>,
+    /// The status of success.
+    pub status: u16,
+    /// The JSON body of success; `None` with status 204 is no body, with 200 plain text.
+    pub answers: Option<SchemaFn>,
+    /// Integer query parameters.
+    pub query: &'static [&'static str],
+}
+
+/// Writes a body's JSON schema (or a reference to it) with a generator that collects the
+/// named definitions for the OpenAPI document's components.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+fn schema<T: schemars::JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<T>()
 }
 
 const fn route(
@@ -48,6 +65,42 @@ const fn route(
         action,
         authenticated,
         summary,
+        takes: None,
+        status: 200,
+        answers: None,
+        query: &[],
+    }
+}
+
+impl Route {
+    const fn takes(self, body: SchemaFn) -> Route {
+        Route {
+            takes: Some(body),
+            ..self
+        }
+    }
+
+    const fn answers(self, status: u16, body: SchemaFn) -> Route {
+        Route {
+            status,
+            answers: Some(body),
+            ..self
+        }
+    }
+
+    const fn no_content(self) -> Route {
+        Route {
+            status: 204,
+            answers: None,
+            ..self
+        }
+    }
+
+    const fn query(self, names: &'static [&'static str]) -> Route {
+        Route {
+            query: names,
+            ..self
+        }
     }
 }
 
@@ -59,7 +112,8 @@ pub const ROUTES: &[Route] = &[
         None,
         false,
         "liveness: the store answers",
-    ),
+    )
+    .answers(200, schema::<Health>),
     route(
         "GET",
         "/metrics",
@@ -73,197 +127,240 @@ pub const ROUTES: &[Route] = &[
         None,
         false,
         "this API as OpenAPI 3",
-    ),
+    )
+    .answers(200, schema::<Value>),
     route(
         "POST",
         "/api/login",
         None,
         false,
         "log in with user and password; sets the session cookie, returns the CSRF token",
-    ),
-    route("POST", "/api/logout", None, true, "end the session"),
+    )
+    .takes(schema::<Login>)
+    .answers(200, schema::<LoggedIn>),
+    route("POST", "/api/logout", None, true, "end the session").no_content(),
     route(
         "POST",
         "/api/requests",
         Some(Action::SubmitRequest),
         true,
         "submit a signed request (JSON; header Idempotency-Key)",
-    ),
+    )
+    .takes(schema::<SignedRequest>)
+    .answers(201, schema::<RequestView>),
     route(
         "POST",
         "/api/requests/batch",
         Some(Action::SubmitRequest),
         true,
         "submit a signed request whose subjects come as CSV or JSON lines text",
-    ),
+    )
+    .takes(schema::<Batch>)
+    .answers(201, schema::<RequestView>),
     route(
         "GET",
         "/api/requests",
         Some(Action::ListRequests),
         true,
         "list requests (a requester sees only its agency's)",
-    ),
+    )
+    .answers(200, schema::<RequestList>),
     route(
         "GET",
         "/api/requests/{id}",
         Some(Action::ReadRequest),
         true,
         "a request's state, gate findings and per-subject status",
-    ),
+    )
+    .answers(200, schema::<RequestView>),
     route(
         "GET",
         "/api/requests/{id}/response",
         Some(Action::ReadResponse),
         true,
         "the released response",
-    ),
+    )
+    .answers(200, schema::<ResponseView>),
     route(
         "POST",
         "/api/requests/{id}/end-of-use",
         Some(Action::CertifyEndOfUse),
         true,
         "certify destruction or continued safeguarding",
-    ),
+    )
+    .takes(schema::<EndOfUse>)
+    .answers(200, schema::<RequestView>),
     route(
         "POST",
         "/api/requests/{id}/misidentification",
         Some(Action::ReportMisidentification),
         true,
         "report a misidentified subject; the disclosure is retracted",
-    ),
+    )
+    .takes(schema::<Misidentification>)
+    .no_content(),
     route(
         "POST",
         "/api/requests/{id}/decision",
         Some(Action::DecideHeldRequest),
         true,
         "a disclosure officer accepts or rejects a held request",
-    ),
+    )
+    .takes(schema::<HeldDecision>)
+    .answers(200, schema::<RequestView>),
     route(
         "POST",
         "/api/requests/{id}/release",
         Some(Action::ApproveRelease),
         true,
         "approve the release, record by record",
-    ),
+    )
+    .takes(schema::<Release>)
+    .answers(200, schema::<RequestView>),
     route(
         "GET",
         "/api/review/queue",
         Some(Action::ReadQueue),
         true,
         "the caller's review queue",
-    ),
+    )
+    .answers(200, schema::<Queue>),
     route(
         "GET",
         "/api/review/items/{id}",
         Some(Action::ReadReviewItem),
         true,
         "a candidate match with its evidence",
-    ),
+    )
+    .answers(200, schema::<ReviewItem>),
     route(
         "POST",
         "/api/review/items/{id}/decision",
         Some(Action::DecideReviewItem),
         true,
         "confirm or refute a candidate match",
-    ),
+    )
+    .takes(schema::<ItemDecision>)
+    .no_content(),
     route(
         "GET",
         "/api/admin/agencies",
         Some(Action::ManageRegistry),
         true,
         "list agencies and agreements",
-    ),
+    )
+    .answers(200, schema::<Vec<Agency>>),
     route(
         "PUT",
         "/api/admin/agencies/{id}",
         Some(Action::ManageRegistry),
         true,
         "create or replace an agency and its agreement",
-    ),
+    )
+    .takes(schema::<Agency>)
+    .answers(200, schema::<Agency>),
     route(
         "POST",
         "/api/admin/agencies/{id}/hold",
         Some(Action::ManageRegistry),
         true,
         "suspend disclosures to an agency (court order)",
-    ),
+    )
+    .takes(schema::<Hold>)
+    .answers(200, schema::<Agency>),
     route(
         "DELETE",
         "/api/admin/agencies/{id}/hold",
         Some(Action::ManageRegistry),
         true,
         "lift a court-order hold",
-    ),
+    )
+    .answers(200, schema::<Agency>),
     route(
         "PUT",
         "/api/admin/signers/{id}",
         Some(Action::ManageRegistry),
         true,
         "register an authorized signer and its public key",
-    ),
+    )
+    .takes(schema::<SignerRecord>)
+    .answers(200, schema::<SignerRecord>),
     route(
         "POST",
         "/api/admin/flags",
         Some(Action::ManageRegistry),
         true,
         "set or clear a § 6103(i)(6) flag on a taxpayer",
-    ),
+    )
+    .takes(schema::<Flag>)
+    .no_content(),
     route(
         "GET",
         "/api/admin/users",
         Some(Action::ManageUsers),
         true,
         "list users",
-    ),
+    )
+    .answers(200, schema::<Vec<UserView>>),
     route(
         "PUT",
         "/api/admin/users/{id}",
         Some(Action::ManageUsers),
         true,
         "create or change a user (role, agency, password, active)",
-    ),
+    )
+    .takes(schema::<PutUser>)
+    .answers(200, schema::<UserView>),
     route(
         "POST",
         "/api/admin/users/{id}/tokens",
         Some(Action::ManageUsers),
         true,
         "issue an API token (shown once)",
-    ),
+    )
+    .answers(200, schema::<IssuedToken>),
     route(
         "GET",
         "/api/ledger/checkpoint",
         Some(Action::ReadLedger),
         true,
         "a fresh signed checkpoint",
-    ),
+    )
+    .answers(200, schema::<SignedCheckpoint>),
     route(
         "GET",
         "/api/ledger/proof",
         Some(Action::ReadLedger),
         true,
         "inclusion (entry, size) or consistency (from, to) proof",
-    ),
+    )
+    .query(&["entry", "size", "from", "to"])
+    .answers(200, schema::<Value>),
     route(
         "POST",
         "/api/ledger/verify",
         Some(Action::VerifyLedger),
         true,
         "verify the whole ledger now",
-    ),
+    )
+    .answers(200, schema::<Verification>),
     route(
         "POST",
         "/api/accounting/taxpayer",
         Some(Action::ReadAccounting),
         true,
         "disclosure accounting for one TIN (searched by HMAC)",
-    ),
+    )
+    .takes(schema::<TaxpayerQuery>)
+    .answers(200, schema::<TaxpayerAccounting>),
     route(
         "GET",
         "/api/accounting/agencies",
         Some(Action::ReadAccounting),
         true,
         "per agency, per year totals",
-    ),
+    )
+    .answers(200, schema::<AgencyTotals>),
 ];
 
 fn handler(r: &Route) -> MethodRouter<AppState> {
@@ -380,9 +477,16 @@ impl Classify for serde_json::Error {
     }
 }
 
-async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+/// Liveness.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Health {
+    /// `ok` when the store answers.
+    status: &'static str,
+}
+
+async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state.store.ping().await?;
-    Ok(Json(json!({"status": "ok"})))
+    Ok(Json(Health { status: "ok" }))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -400,11 +504,22 @@ async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Login {
+    /// User id.
     user: String,
+    /// Password.
     password: String,
+}
+
+/// A session opened: the cookie is set; mutating requests send `csrf_token` in the
+/// `x-csrf-token` header.
+#[derive(Serialize, schemars::JsonSchema)]
+struct LoggedIn {
+    user: String,
+    role: String,
+    csrf_token: String,
 }
 
 async fn login(State(state): State<AppState>, bytes: axum::body::Bytes) -> ApiResult<Response> {
@@ -421,9 +536,11 @@ async fn login(State(state): State<AppState>, bytes: axum::body::Bytes) -> ApiRe
     );
     Ok((
         [(axum::http::header::SET_COOKIE, cookie)],
-        Json(
-            json!({"user": session.user.id, "role": session.user.role, "csrf_token": session.csrf}),
-        ),
+        Json(LoggedIn {
+            user: session.user.id,
+            role: session.user.role,
+            csrf_token: session.csrf,
+        }),
     )
         .into_response())
 }
@@ -481,14 +598,19 @@ async fn submit(
     Ok(created(view, new))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Batch {
+    /// The envelope, as in a JSON request.
     envelope: crosscheck_gateway::Envelope,
+    /// The subjects as CSV text with a header row naming the subject fields.
     #[serde(default)]
     subjects_csv: Option<String>,
+    /// The subjects as JSON lines, one subject object per line.
     #[serde(default)]
     subjects_jsonl: Option<String>,
+    /// Hex Ed25519 signature over the canonical bytes of the request the envelope and the
+    /// parsed subjects make (`docs/gateway.md`).
     signature: String,
 }
 
@@ -563,7 +685,26 @@ async fn submit_batch(
     Ok(created(view, new))
 }
 
-async fn list_requests(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// Requests, newest first.
+#[derive(Serialize, schemars::JsonSchema)]
+struct RequestList {
+    requests: Vec<RequestSummary>,
+}
+
+/// One request in a list.
+#[derive(Serialize, schemars::JsonSchema)]
+struct RequestSummary {
+    id: String,
+    agency: String,
+    state: String,
+    created_ms: i64,
+    subjects: u64,
+}
+
+async fn list_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<RequestList>> {
     allow(&state, &caller, Action::ListRequests)?;
     let agency = match caller.principal.role {
         crosscheck_policy::Role::Requester => Some(
@@ -576,11 +717,17 @@ async fn list_requests(State(state): State<AppState>, caller: Caller) -> ApiResu
         _ => None,
     };
     let rows = state.store.requests(agency.as_deref()).await?;
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| json!({"id": r.id, "agency": r.agency, "state": r.state, "created_ms": r.created_ms, "subjects": r.subjects}))
+    let requests = rows
+        .into_iter()
+        .map(|r| RequestSummary {
+            id: r.id,
+            agency: r.agency,
+            state: r.state,
+            created_ms: r.created_ms,
+            subjects: r.subjects,
+        })
         .collect();
-    Ok(Json(json!({ "requests": list })))
+    Ok(Json(RequestList { requests }))
 }
 
 async fn read_request(
@@ -602,9 +749,10 @@ async fn read_response(
     Ok(Json(state.response(&caller, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct EndOfUse {
+    /// `destroyed` or `safeguarded` with the recipient's statement.
     certification: String,
 }
 
@@ -622,10 +770,12 @@ async fn end_of_use(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Misidentification {
+    /// Position of the misidentified subject in the request.
     position: u64,
+    /// What was wrong (no personal data needed).
     #[serde(default)]
     note: String,
 }
@@ -643,10 +793,12 @@ async fn misidentification(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct HeldDecision {
+    /// Accept (process the request) or reject it.
     accept: bool,
+    /// The officer's rationale.
     #[serde(default)]
     note: String,
 }
@@ -665,9 +817,10 @@ async fn decide_held(
 
 /// A release approval. `approve` lists each confirmed record by position: a file-level
 /// approval (`"all": true`) does not exist (RULES 7; the 2025 bulk approval).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Release {
+    /// Positions of the confirmed records this officer approves, each named.
     approve: Vec<u64>,
 }
 
@@ -681,14 +834,40 @@ async fn release(
     Ok(Json(state.release(&caller, &id, &b.approve).await?))
 }
 
-async fn queue(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// The caller's review queue, oldest first.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Queue {
+    count: usize,
+    items: Vec<QueueItem>,
+}
+
+/// One item of a review queue.
+#[derive(Serialize, schemars::JsonSchema)]
+struct QueueItem {
+    /// `REQUEST.POSITION`, as `/api/review/items/{id}` takes it.
+    id: String,
+    request_id: String,
+    position: u64,
+    /// The matcher's outcome (`match` or `review`).
+    outcome: String,
+}
+
+async fn queue(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Queue>> {
     allow(&state, &caller, Action::ReadQueue)?;
     let items = state.store.queue(&caller.user.id, "in_review").await?;
-    let list: Vec<Value> = items
-        .iter()
-        .map(|s| json!({"id": format!("{}.{}", s.request_id, s.position), "request_id": s.request_id, "position": s.position, "outcome": s.outcome}))
+    let items: Vec<QueueItem> = items
+        .into_iter()
+        .map(|s| QueueItem {
+            id: format!("{}.{}", s.request_id, s.position),
+            request_id: s.request_id,
+            position: s.position,
+            outcome: s.outcome,
+        })
         .collect();
-    Ok(Json(json!({"count": list.len(), "items": list})))
+    Ok(Json(Queue {
+        count: items.len(),
+        items,
+    }))
 }
 
 async fn review_item(
@@ -699,11 +878,14 @@ async fn review_item(
     Ok(Json(state.open_item(&caller, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ItemDecision {
+    /// `confirm` or `refute`.
     decision: String,
+    /// A reason code from the shipped list (`docs/console.md`).
     reason_code: String,
+    /// The reviewer's note.
     #[serde(default)]
     note: String,
 }
@@ -743,10 +925,12 @@ async fn put_agency(
     Ok(Json(state.put_agency(&caller.user.id, agency).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Hold {
+    /// The court order's reference.
     order_ref: String,
+    /// Date the order took effect (ISO 8601).
     since: String,
 }
 
@@ -790,10 +974,12 @@ async fn put_signer(
     Ok(Json(state.put_signer(&caller.user.id, signer).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Flag {
+    /// The taxpayer's TIN (stored only as an HMAC).
     tin: String,
+    /// The reason for the flag; absent clears it.
     note: Option<String>,
 }
 
@@ -810,25 +996,47 @@ async fn set_flag(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    allow(&state, &caller, Action::ManageUsers)?;
-    let users = state.store.users().await?;
-    Ok(Json(json!(
-        users
-            .iter()
-            .map(|u| json!({"id": u.id, "role": u.role, "agency": u.agency, "active": u.active}))
-            .collect::<Vec<_>>()
-    )))
+/// An account as administrators see it (never its password hash).
+#[derive(Serialize, schemars::JsonSchema)]
+struct UserView {
+    id: String,
+    role: String,
+    agency: Option<String>,
+    active: bool,
 }
 
-#[derive(Deserialize)]
+impl From<crosscheck_store::registry::User> for UserView {
+    fn from(u: crosscheck_store::registry::User) -> UserView {
+        UserView {
+            id: u.id,
+            role: u.role,
+            agency: u.agency,
+            active: u.active,
+        }
+    }
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<UserView>>> {
+    allow(&state, &caller, Action::ManageUsers)?;
+    let users = state.store.users().await?;
+    Ok(Json(users.into_iter().map(UserView::from).collect()))
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PutUser {
+    /// `requester`, `reviewer`, `officer`, `auditor` or `admin`.
     role: String,
+    /// The agency of a requester.
     #[serde(default)]
     agency: Option<String>,
+    /// A new password (hashed with Argon2id); absent keeps the old one.
     #[serde(default)]
     password: Option<String>,
+    /// Whether the account may log in; disabling ends its sessions.
     #[serde(default = "yes")]
     active: bool,
 }
@@ -842,7 +1050,7 @@ async fn put_user(
     caller: Caller,
     Path(id): Path<String>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserView>> {
     allow(&state, &caller, Action::ManageUsers)?;
     let u: PutUser = body(&bytes)?;
     let change = crate::registry::UserChange {
@@ -852,27 +1060,46 @@ async fn put_user(
         active: u.active,
     };
     let user = state.put_user(&caller.user.id, &id, change).await?;
-    Ok(Json(
-        json!({"id": user.id, "role": user.role, "agency": user.agency, "active": user.active}),
-    ))
+    Ok(Json(UserView::from(user)))
 }
 
 async fn issue_token(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<IssuedToken>> {
     allow(&state, &caller, Action::ManageUsers)?;
     let token = state.issue_token(&caller.user.id, &id).await?;
-    Ok(Json(json!({"user": id, "token": token})))
+    Ok(Json(IssuedToken { user: id, token }))
 }
 
-async fn checkpoint(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// A new API token, shown once (only its hash is stored).
+#[derive(Serialize, schemars::JsonSchema)]
+struct IssuedToken {
+    user: String,
+    token: String,
+}
+
+/// The latest signed checkpoint with the key to check it against.
+#[derive(Serialize, schemars::JsonSchema)]
+struct SignedCheckpoint {
+    /// Size, Merkle root, time and Ed25519 signature (`docs/ledger.md`).
+    #[schemars(with = "Value")]
+    checkpoint: crosscheck_ledger::checkpoint::Checkpoint,
+    /// Hex of the gateway's ledger public key.
+    public_key: String,
+}
+
+async fn checkpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<SignedCheckpoint>> {
     allow(&state, &caller, Action::ReadLedger)?;
-    let c = state.store.checkpoint().await?;
-    Ok(Json(
-        json!({"checkpoint": c, "public_key": hex::encode(state.store.public_key().0)}),
-    ))
+    let checkpoint = state.store.checkpoint().await?;
+    Ok(Json(SignedCheckpoint {
+        checkpoint,
+        public_key: hex::encode(state.store.public_key().0),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -900,17 +1127,46 @@ async fn proof(
     ))
 }
 
-async fn verify_ledger(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// The outcome of a full verification of the stored ledger.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Verification {
+    ok: bool,
+    /// Entries verified (when `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entries: Option<u64>,
+    /// Checkpoints verified (when `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkpoints: Option<u64>,
+    /// The first problem found, naming the entry (when not `ok`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+async fn verify_ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Verification>> {
     allow(&state, &caller, Action::VerifyLedger)?;
     Ok(Json(match state.store.verify_ledger(None).await? {
-        Ok(v) => json!({"ok": true, "entries": v.entries, "checkpoints": v.checkpoints}),
-        Err(t) => json!({"ok": false, "problem": t.to_string()}),
+        Ok(v) => Verification {
+            ok: true,
+            entries: Some(v.entries),
+            checkpoints: Some(v.checkpoints as u64),
+            problem: None,
+        },
+        Err(t) => Verification {
+            ok: false,
+            entries: None,
+            checkpoints: None,
+            problem: Some(t.to_string()),
+        },
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TaxpayerQuery {
+    /// The taxpayer's TIN.
     tin: String,
 }
 
@@ -918,7 +1174,7 @@ async fn accounting_taxpayer(
     State(state): State<AppState>,
     caller: Caller,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TaxpayerAccounting>> {
     allow(&state, &caller, Action::ReadAccounting)?;
     let q: TaxpayerQuery = body(&bytes)?;
     let tin = crosscheck_contract::Tin::parse(&q.tin)
@@ -943,19 +1199,52 @@ async fn accounting_taxpayer(
         .iter()
         .filter(|e| e.action == accounting::DISCLOSURE)
         .count();
-    Ok(Json(json!({"disclosures": disclosures, "entries": found})))
+    Ok(Json(TaxpayerAccounting {
+        disclosures,
+        entries: found,
+    }))
+}
+
+/// Every ledger entry about one taxpayer (RULES 29), found through the TIN's HMAC.
+#[derive(Serialize, schemars::JsonSchema)]
+struct TaxpayerAccounting {
+    /// How many of the entries are disclosures.
+    disclosures: usize,
+    /// The entries (`docs/ledger.md` describes their fields).
+    #[schemars(with = "Vec<Value>")]
+    entries: Vec<crosscheck_ledger::entry::Entry>,
+}
+
+/// Totals per agency and year for the § 6103(p)(3)(C) report.
+#[derive(Serialize, schemars::JsonSchema)]
+struct AgencyTotals {
+    agencies: Vec<AgencyYear>,
+}
+
+/// One agency's totals in one year.
+#[derive(Serialize, schemars::JsonSchema)]
+struct AgencyYear {
+    agency: String,
+    year: i32,
+    /// Requests, disclosures, subjects, taxpayers and purposes (`docs/ledger.md`).
+    #[schemars(with = "Value")]
+    totals: accounting::Totals,
 }
 
 async fn accounting_agencies(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<AgencyTotals>> {
     allow(&state, &caller, Action::ReadAccounting)?;
     let entries = state.store.decoded_entries().await?;
     let totals = accounting::per_agency_year(&entries);
-    let rows: Vec<Value> = totals
-        .iter()
-        .map(|((agency, year), t)| json!({"agency": agency, "year": year, "totals": t}))
+    let agencies = totals
+        .into_iter()
+        .map(|((agency, year), totals)| AgencyYear {
+            agency,
+            year,
+            totals,
+        })
         .collect();
-    Ok(Json(json!({"agencies": rows})))
+    Ok(Json(AgencyTotals { agencies }))
 }

@@ -42,7 +42,7 @@ pub struct SubjectDoc {
 }
 
 /// A reviewer's recorded decision about one candidate match (rule 20).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Determination {
     /// `confirm` or `refute`.
     pub decision: String,
@@ -67,7 +67,7 @@ pub const REVIEW_REASONS: &[&str] = &[
 
 /// The status of one subject as the requester may see it: nothing that reveals whether the
 /// person is a taxpayer before the response is released (rule 22).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct SubjectStatus {
     /// Position in the request.
     pub position: u64,
@@ -78,7 +78,7 @@ pub struct SubjectStatus {
 }
 
 /// A request as its requester (and custodian staff) see it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct RequestView {
     /// Request id.
     pub id: String,
@@ -268,8 +268,7 @@ impl AppState {
         let counts = self.store.official_matters(&agency_id, &macs).await?;
         let official_matters: BTreeMap<String, u64> =
             recipients.iter().cloned().zip(counts).collect();
-        let day_start = now - now.rem_euclid(86_400_000);
-        let agency_subjects_today = self.store.subjects_since(&agency_id, day_start).await?;
+        let agency_subjects_today = self.store.subjects_on_day(&agency_id, now).await?;
         let report = gate(
             &signed.request,
             &Context {
@@ -1170,7 +1169,7 @@ impl AppState {
 }
 
 /// What a reviewer sees of one candidate match.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReviewItem {
     /// Item id (`REQUEST.POSITION`).
     pub id: String,
@@ -1186,14 +1185,16 @@ pub struct ReviewItem {
     pub candidate: Option<TaxpayerView>,
     /// The candidate's address by tax year.
     pub addresses: Vec<AddressByYear>,
-    /// The evidence.
+    /// The evidence: the matcher's decision with each field's weight and the runner-up
+    /// (`docs/linkage.md`).
+    #[schemars(with = "Option<serde_json::Value>")]
     pub found: Option<Found>,
     /// A determination already recorded.
     pub determination: Option<Determination>,
 }
 
 /// The identity fields of a taxpayer a reviewer needs (nothing else of the return).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaxpayerView {
     /// TIN.
     pub tin: String,
@@ -1208,7 +1209,7 @@ pub struct TaxpayerView {
 }
 
 /// One address of the candidate's history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddressByYear {
     /// Tax year.
     pub tax_year: u16,
@@ -1225,7 +1226,7 @@ pub struct AddressByYear {
 }
 
 /// The released response.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResponseView {
     /// Request id.
     pub request_id: String,

@@ -9,6 +9,7 @@ use crosscheck_web::demo;
 use crosscheck_web::service::REVIEW_REASONS;
 
 use crate::helpers::{Backend, TestApp, decide_by_truth, shared};
+use crate::openapi::Spec;
 
 /// Fields the demo agreement allows in a disclosure (rule 23).
 const ALLOWED: &[&str] = &["street", "unit", "city", "state", "zip", "tax_year"];
@@ -20,11 +21,16 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
     subjects.extend(data.others(0, 6));
     assert_eq!(subjects.len(), 20);
 
+    // Every body below is also checked against the published OpenAPI document.
+    let spec = Spec::fetch(&app).await;
+
     // The requester submits a signed request with an Idempotency-Key.
     let request = demo::request("E2E-1", &subjects);
+    spec.takes("POST", "/api/requests", &app.signed(request.clone()));
     let r = app.submit_request(request, "e2e-key-1").await;
     r.expect(201);
     let view = r.json();
+    spec.answers("POST", "/api/requests", 201, &view);
     let id = view["id"].as_str().unwrap().to_string();
     assert_eq!(view["state"], "in_review", "{view}");
     assert_eq!(view["subjects"].as_array().unwrap().len(), 20);
@@ -35,6 +41,7 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
         let session = app.login(reviewer).await;
         let queue = app.get("/api/review/queue", &session).await;
         queue.expect(200);
+        spec.answers("GET", "/api/review/queue", 200, &queue.json());
         for item in queue.json()["items"].as_array().unwrap() {
             if item["request_id"] != id.as_str() {
                 continue;
@@ -45,13 +52,16 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
                 .await;
             opened.expect(200);
             let v = opened.json();
+            spec.answers("GET", "/api/review/items/{id}", 200, &v);
             assert!(v["found"]["best"]["evidence"].as_array().is_some(), "{v}");
             let (decision, reason) = decide_by_truth(&v);
             assert!(REVIEW_REASONS.contains(&reason));
+            let body = json!({"decision": decision, "reason_code": reason});
+            spec.takes("POST", "/api/review/items/{id}/decision", &body);
             app.post(
                 &format!("/api/review/items/{item_id}/decision"),
                 &session,
-                &json!({"decision": decision, "reason_code": reason}),
+                &body,
             )
             .await
             .expect(204);
@@ -73,7 +83,14 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
     assert_eq!(app.request_view(&id).await["state"], "decided");
 
     // The officer approves each confirmed record by position.
-    app.release(&id, &confirmed).await.expect(200);
+    spec.takes(
+        "POST",
+        "/api/requests/{id}/release",
+        &json!({ "approve": confirmed }),
+    );
+    let released = app.release(&id, &confirmed).await;
+    released.expect(200);
+    spec.answers("POST", "/api/requests/{id}/release", 200, &released.json());
 
     // The requester reads the answer.
     let r = app
@@ -84,6 +101,7 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
         .await;
     r.expect(200);
     let answer = r.json();
+    spec.answers("GET", "/api/requests/{id}/response", 200, &answer);
     let answers = answer["subjects"].as_array().unwrap();
     assert_eq!(answers.len(), subjects.len());
     let mut disclosed_tin = None;
@@ -129,12 +147,15 @@ async fn a_signed_request_is_matched_reviewed_released_and_accounted_for(backend
     let v = app.post("/api/ledger/verify", &auditor, &json!({})).await;
     v.expect(200);
     assert_eq!(v.json()["ok"], true, "{}", v.text);
+    spec.answers("POST", "/api/ledger/verify", 200, &v.json());
     let tin = disclosed_tin.expect("one disclosure");
     let acc = app
         .post("/api/accounting/taxpayer", &auditor, &json!({ "tin": tin }))
         .await;
     acc.expect(200);
     let acc = acc.json();
+    spec.takes("POST", "/api/accounting/taxpayer", &json!({ "tin": tin }));
+    spec.answers("POST", "/api/accounting/taxpayer", 200, &acc);
     assert!(acc["disclosures"].as_u64().unwrap() >= 1, "{acc}");
     assert!(
         acc["entries"].to_string().contains(&id),

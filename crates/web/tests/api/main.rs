@@ -35,4 +35,5 @@ mod headers;
 mod helpers;
 mod idempotency;
 mod login;
+mod openapi;
 mod requester_isolation;
