@@ -198,7 +198,7 @@ async fn gateway(
     let Some(listener) = listener else {
         return Ok(());
     };
-    crosscheck_web::spawn_checkpoints(state.clone(), std::time::Duration::from_secs(60));
+    crosscheck_web::spawn_housekeeping(state.clone(), std::time::Duration::from_secs(60));
     eprintln!(
         "demo: serving until Ctrl-C (data in {})",
         data_dir.display()

@@ -41,7 +41,8 @@ pub struct ServeArgs {
     /// Requests per caller per minute.
     #[arg(long, default_value_t = 6_000)]
     pub rate_limit: u32,
-    /// Seconds between scheduled signed checkpoints of the ledger.
+    /// Seconds between scheduled signed checkpoints of the ledger (each tick also escalates
+    /// overdue end-of-use certifications, RULES 27).
     #[arg(long, default_value_t = 300)]
     pub checkpoint_every: u64,
 }
@@ -246,7 +247,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             ..Limits::default()
         };
         let state = app(store, model, limits).await?;
-        crosscheck_web::spawn_checkpoints(
+        crosscheck_web::spawn_housekeeping(
             state.clone(),
             std::time::Duration::from_secs(args.checkpoint_every.max(1)),
         );

@@ -313,6 +313,37 @@ impl Store {
         Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
     }
 
+    /// Released requests whose end-of-use certification is overdue at `now_ms` or was
+    /// escalated as overdue, and is still missing (RULES 27), oldest due date first; only
+    /// `agency`'s when given.
+    pub async fn overdue_end_of_use(
+        &self,
+        now_ms: i64,
+        agency: Option<&str>,
+    ) -> Result<Vec<OverdueEndOfUse>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.request_id, r.agency, e.due_ms, e.escalated_ms FROM end_of_use e \
+             JOIN requests r ON r.id = e.request_id \
+             WHERE e.certified_ms IS NULL AND (e.due_ms <= $1 OR e.escalated_ms IS NOT NULL) \
+             AND ($2 = '' OR r.agency = $2) \
+             ORDER BY e.due_ms, e.request_id",
+        )
+        .bind(now_ms)
+        .bind(agency.unwrap_or_default().to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OverdueEndOfUse {
+                    request_id: r.try_get(0)?,
+                    agency: r.try_get(1)?,
+                    due_ms: r.try_get(2)?,
+                    escalated_ms: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
     /// The end-of-use due date and certification time of a request.
     pub async fn end_of_use(
         &self,
@@ -565,6 +596,24 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Marks an overdue, uncertified end of use as escalated at `now_ms`; `false` when it was
+    /// already escalated or has been certified meanwhile (so each is escalated once).
+    pub async fn escalate_end_of_use(
+        &mut self,
+        request_id: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE end_of_use SET escalated_ms = $1 \
+             WHERE request_id = $2 AND escalated_ms IS NULL AND certified_ms IS NULL AND due_ms <= $1",
+        )
+        .bind(now_ms)
+        .bind(request_id.to_string())
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Records the recipient's end-of-use certification (`destroyed` or `safeguarded`).
     pub async fn certify_end_of_use(
         &mut self,
@@ -606,6 +655,19 @@ impl Tx<'_> {
         .await?;
         Ok(())
     }
+}
+
+/// A released request whose recipient has not certified end of use in time (RULES 27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueEndOfUse {
+    /// The request.
+    pub request_id: String,
+    /// Its agency.
+    pub agency: String,
+    /// When certification was due.
+    pub due_ms: i64,
+    /// When it was escalated to the disclosure office, once it has been.
+    pub escalated_ms: Option<i64>,
 }
 
 /// The start of the UTC day that holds `ms`.

@@ -167,6 +167,14 @@ pub const ROUTES: &[Route] = &[
     .answers(200, schema::<RequestList>),
     route(
         "GET",
+        "/api/end-of-use/overdue",
+        Some(Action::ListRequests),
+        true,
+        "released requests whose end-of-use certification is overdue (a requester sees only its agency's)",
+    )
+    .answers(200, schema::<OverdueList>),
+    route(
+        "GET",
         "/api/requests/{id}",
         Some(Action::ReadRequest),
         true,
@@ -373,6 +381,7 @@ fn handler(r: &Route) -> MethodRouter<AppState> {
         ("POST", "/api/requests") => post(submit),
         ("POST", "/api/requests/batch") => post(submit_batch),
         ("GET", "/api/requests") => get(list_requests),
+        ("GET", "/api/end-of-use/overdue") => get(overdue_end_of_use),
         ("GET", "/api/requests/{id}") => get(read_request),
         ("GET", "/api/requests/{id}/response") => get(read_response),
         ("POST", "/api/requests/{id}/end-of-use") => post(end_of_use),
@@ -701,21 +710,26 @@ struct RequestSummary {
     subjects: u64,
 }
 
+/// The agency whose requests a listing may show: a requester's own; `None` (all) for
+/// custodian staff the policy lets list.
+fn listing_scope(state: &AppState, caller: &Caller) -> ApiResult<Option<String>> {
+    allow(state, caller, Action::ListRequests)?;
+    match caller.principal.role {
+        crosscheck_policy::Role::Requester => caller
+            .principal
+            .agency
+            .clone()
+            .map(Some)
+            .ok_or_else(ApiError::forbidden),
+        _ => Ok(None),
+    }
+}
+
 async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<RequestList>> {
-    allow(&state, &caller, Action::ListRequests)?;
-    let agency = match caller.principal.role {
-        crosscheck_policy::Role::Requester => Some(
-            caller
-                .principal
-                .agency
-                .clone()
-                .ok_or_else(ApiError::forbidden)?,
-        ),
-        _ => None,
-    };
+    let agency = listing_scope(&state, &caller)?;
     let rows = state.store.requests(agency.as_deref()).await?;
     let requests = rows
         .into_iter()
@@ -728,6 +742,43 @@ async fn list_requests(
         })
         .collect();
     Ok(Json(RequestList { requests }))
+}
+
+/// Released requests whose end-of-use certification is overdue (RULES 27), oldest due first.
+#[derive(Serialize, schemars::JsonSchema)]
+struct OverdueList {
+    overdue: Vec<Overdue>,
+}
+
+/// One overdue end-of-use certification.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Overdue {
+    request_id: String,
+    agency: String,
+    /// When certification was due (ms since epoch).
+    due_ms: i64,
+    /// When it was escalated to the disclosure office (ms since epoch), once it has been.
+    escalated_ms: Option<i64>,
+}
+
+async fn overdue_end_of_use(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<OverdueList>> {
+    let agency = listing_scope(&state, &caller)?;
+    let overdue = state
+        .store
+        .overdue_end_of_use(state.store.now_ms(), agency.as_deref())
+        .await?
+        .into_iter()
+        .map(|o| Overdue {
+            request_id: o.request_id,
+            agency: o.agency,
+            due_ms: o.due_ms,
+            escalated_ms: o.escalated_ms,
+        })
+        .collect();
+    Ok(Json(OverdueList { overdue }))
 }
 
 async fn read_request(

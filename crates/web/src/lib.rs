@@ -222,10 +222,11 @@ pub fn router(state: AppState) -> axum::Router {
         .with_state(state)
 }
 
-/// Issues a signed checkpoint every `every` (RULES 28–30: checkpoints on a schedule as well as
-/// on demand, so an outside witness always has a recent one). A failure is logged and
-/// retried at the next tick.
-pub fn spawn_checkpoints(
+/// The gateway's scheduled work, every `every` (and once at start): a signed checkpoint
+/// (RULES 28–30: on a schedule as well as on demand, so an outside witness always has a
+/// recent one) and the escalation of overdue end-of-use certifications (RULES 27). A failure
+/// is logged and retried at the next tick.
+pub fn spawn_housekeeping(
     state: AppState,
     every: std::time::Duration,
 ) -> tokio::task::JoinHandle<()> {
@@ -237,6 +238,11 @@ pub fn spawn_checkpoints(
             match state.store.checkpoint().await {
                 Ok(c) => tracing::info!(size = c.size, root = %c.root, "checkpoint issued"),
                 Err(e) => tracing::error!(error = %e, "checkpoint failed"),
+            }
+            match state.escalate_overdue(state.store.now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(escalated = n, "end-of-use certifications overdue"),
+                Err(e) => tracing::error!(error = %e, "escalating overdue end of use failed"),
             }
         }
     })

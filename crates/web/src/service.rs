@@ -1129,6 +1129,35 @@ impl AppState {
         Ok(())
     }
 
+    /// Escalates every end of use that is overdue at `now_ms` and not yet escalated (RULES 27:
+    /// LOG and escalate to HUMAN): each gets one `end_of_use.overdue` ledger entry, in the
+    /// transaction that marks it, and appears on the disclosure officers' dashboard until the
+    /// recipient certifies. Returns how many were escalated now.
+    pub async fn escalate_overdue(&self, now_ms: i64) -> ApiResult<usize> {
+        let mut escalated = 0;
+        for o in self.store.overdue_end_of_use(now_ms, None).await? {
+            if o.escalated_ms.is_some() {
+                continue;
+            }
+            let mut tx = self.store.begin().await?;
+            if !tx.escalate_end_of_use(&o.request_id, now_ms).await? {
+                continue;
+            }
+            let days_late = (now_ms - o.due_ms) / 86_400_000;
+            tx.record(draft(
+                "system",
+                "end_of_use.overdue",
+                &[("request", &o.request_id), (accounting::AGENCY, &o.agency)],
+                &format!("escalated: certification {days_late} days late"),
+            ))
+            .await?;
+            tx.commit().await?;
+            self.metrics.inc("crosscheck_end_of_use_escalations_total");
+            escalated += 1;
+        }
+        Ok(escalated)
+    }
+
     /// The recipient's end-of-use certification (rule 27); closes the request.
     pub async fn certify_end_of_use(
         &self,

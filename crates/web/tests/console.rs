@@ -683,6 +683,27 @@ async fn the_officer_sees_the_dashboard_and_releases_record_by_record() {
         .filter(|(_, a, _)| a == "release.disclosed")
         .count();
     assert_eq!(disclosures, confirmed.len());
+
+    // RULES 27: once the end-of-use certification is overdue, the requests page says so.
+    let list = app.get("/console/requests", Some(&s.cookie)).await;
+    assert!(!list.body.contains("End-of-use certification overdue"));
+    let due = app
+        .state
+        .store
+        .end_of_use(&app.request_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(app.state.escalate_overdue(due + 1).await.unwrap(), 1);
+    let list = app.get("/console/requests", Some(&s.cookie)).await;
+    assert!(list.body.contains("End-of-use certification overdue"));
+    let requester = app.login("requester").await;
+    let list = app.get("/console/requests", Some(&requester.cookie)).await;
+    assert!(
+        list.body
+            .contains("Certify destruction or continued safeguarding")
+    );
 }
 
 #[tokio::test]

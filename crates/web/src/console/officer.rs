@@ -27,11 +27,20 @@ pub struct RequestLine {
     subjects: u64,
 }
 
+/// A released request whose end-of-use certification is overdue (RULES 27).
+pub struct OverdueLine {
+    id: String,
+    agency: String,
+    due: String,
+    escalated: String,
+}
+
 #[derive(Template)]
 #[template(path = "requests.html", config = "src/console/askama.toml")]
 struct RequestsPage {
     chrome: Chrome,
     requester: bool,
+    overdue: Vec<OverdueLine>,
     lines: Vec<RequestLine>,
 }
 
@@ -63,9 +72,22 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Re
             subjects: r.subjects,
         })
         .collect();
+    let overdue = state
+        .store
+        .overdue_end_of_use(state.store.now_ms(), agency.as_deref())
+        .await?
+        .into_iter()
+        .map(|o| OverdueLine {
+            id: o.request_id,
+            agency: o.agency,
+            due: when(o.due_ms),
+            escalated: o.escalated_ms.map(when).unwrap_or_else(|| "not yet".into()),
+        })
+        .collect();
     page(&RequestsPage {
         chrome: chrome(&state, &caller, "/console/requests").await?,
         requester,
+        overdue,
         lines,
     })
 }

@@ -39,6 +39,7 @@ const EXPECTED: &[(&str, &str, [u16; 7])] = &[
     ("POST",   "/api/requests",                          [401, 201, 422, 403, 403, 403, 403]),
     ("POST",   "/api/requests/batch",                    [401, 201, 422, 403, 403, 403, 403]),
     ("GET",    "/api/requests",                          [401, 200, 200, 403, 200, 200, 403]),
+    ("GET",    "/api/end-of-use/overdue",                [401, 200, 200, 403, 200, 200, 403]),
     ("GET",    "/api/requests/{id}",                     [401, 200, 404, 404, 200, 200, 404]),
     ("GET",    "/api/requests/{id}/response",            [401, 200, 404, 404, 404, 404, 404]),
     ("POST",   "/api/requests/{id}/end-of-use",          [401, 200, 404, 404, 404, 404, 404]),

@@ -306,7 +306,72 @@ async fn a_request_left_in_review_after_its_last_decision_is_settled_by_the_rele
     app.stop().await;
 }
 
+/// RULES 27: a released request whose recipient does not certify end of use in time is
+/// escalated once — one ledger entry, on the officers' list — and leaves the list when the
+/// recipient certifies.
+async fn an_overdue_end_of_use_is_escalated_once_and_listed_until_certified(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let d = app.decided_request("EOU-1", 0, 4).await;
+    app.release(&d.id, &d.confirmed()).await.expect(200);
+    let officer = app.token("officer");
+    let requester = app.token("requester");
+    let listed = |r: &crate::helpers::Resp| -> Vec<String> {
+        r.expect(200);
+        r.json()["overdue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["request_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.get("/api/end-of-use/overdue", &officer).await;
+    assert!(listed(&r).is_empty(), "nothing is due yet: {}", r.text);
+
+    // The demo agreement gives 90 days; a day after that the certification is overdue.
+    let due = app.state.store.end_of_use(&d.id).await.unwrap().unwrap().0;
+    assert_eq!(app.state.escalate_overdue(due - 1).await.unwrap(), 0);
+    assert_eq!(
+        app.state.escalate_overdue(due + 86_400_000).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        app.state
+            .escalate_overdue(due + 2 * 86_400_000)
+            .await
+            .unwrap(),
+        0,
+        "escalated once"
+    );
+    assert_eq!(entries_with(&app, "end_of_use.overdue", &d.id).await, 1);
+
+    let r = app.get("/api/end-of-use/overdue", &officer).await;
+    assert_eq!(listed(&r), vec![d.id.clone()]);
+    Spec::generated().answers("GET", "/api/end-of-use/overdue", 200, &r.json());
+    assert!(r.json()["overdue"][0]["escalated_ms"].is_i64());
+    let r = app.get("/api/end-of-use/overdue", &requester).await;
+    assert_eq!(listed(&r), vec![d.id.clone()], "the recipient sees its own");
+
+    app.post(
+        &format!("/api/requests/{}/end-of-use", d.id),
+        &requester,
+        &json!({"certification": "destroyed"}),
+    )
+    .await
+    .expect(200);
+    let r = app.get("/api/end-of-use/overdue", &officer).await;
+    assert!(listed(&r).is_empty(), "certified: {}", r.text);
+    assert_eq!(
+        app.state
+            .escalate_overdue(due + 3 * 86_400_000)
+            .await
+            .unwrap(),
+        0
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
+    an_overdue_end_of_use_is_escalated_once_and_listed_until_certified,
     a_signed_request_is_matched_reviewed_released_and_accounted_for,
     a_request_left_in_review_after_its_last_decision_is_settled_by_the_release,
     concurrent_last_decisions_and_concurrent_releases_settle_exactly_once,
