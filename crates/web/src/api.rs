@@ -12,10 +12,10 @@ use serde_json::Value;
 
 use crosscheck_gateway::{Agency, CourtHold, Request, SignedRequest, SignerRecord, SubjectEntry};
 use crosscheck_ledger::accounting;
-use crosscheck_policy::{Action, Resource};
+use crosscheck_policy::Action;
 
 use crate::AppState;
-use crate::auth::{Caller, SESSION_COOKIE};
+use crate::auth::{Caller, SESSION_COOKIE, allow, listing_scope};
 use crate::error::{ApiError, ApiResult};
 use crate::service::draft;
 use crate::service::{RequestView, ResponseView, ReviewItem};
@@ -431,19 +431,6 @@ pub fn router() -> axum::Router<AppState> {
         })
 }
 
-/// Checks the caller's role may do `action` on the system (collection routes).
-fn allow(state: &AppState, caller: &Caller, action: Action) -> ApiResult<()> {
-    if state
-        .authz
-        .decide(&caller.principal, action, &Resource::System)
-        .allowed
-    {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
-}
-
 /// Parses a JSON body with a message naming the field at fault.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
@@ -708,21 +695,6 @@ struct RequestSummary {
     state: String,
     created_ms: i64,
     subjects: u64,
-}
-
-/// The agency whose requests a listing may show: a requester's own; `None` (all) for
-/// custodian staff the policy lets list.
-fn listing_scope(state: &AppState, caller: &Caller) -> ApiResult<Option<String>> {
-    allow(state, caller, Action::ListRequests)?;
-    match caller.principal.role {
-        crosscheck_policy::Role::Requester => caller
-            .principal
-            .agency
-            .clone()
-            .map(Some)
-            .ok_or_else(ApiError::forbidden),
-        _ => Ok(None),
-    }
 }
 
 async fn list_requests(

@@ -11,11 +11,11 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use sha2::{Digest, Sha256};
 
-use crosscheck_policy::{Principal, Role};
+use crosscheck_policy::{Action, Principal, Resource, Role};
 use crosscheck_store::registry::User;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 
 /// The session cookie's name (`__Host-`: Secure, Path=/, no Domain).
 pub const SESSION_COOKIE: &str = "__Host-crosscheck";
@@ -321,5 +321,37 @@ impl Limiter {
             return Err(ApiError::rate_limited(wait));
         }
         Ok(())
+    }
+}
+
+/// Whether the caller's role may do `action` on the system.
+pub fn may(state: &AppState, caller: &Caller, action: Action) -> bool {
+    state
+        .authz
+        .decide(&caller.principal, action, &Resource::System)
+        .allowed
+}
+
+/// 403 unless the caller's role may do `action` on the system.
+pub fn allow(state: &AppState, caller: &Caller, action: Action) -> ApiResult<()> {
+    if may(state, caller, action) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+/// The agency whose requests `caller` may list (403 unless the policy lets them list): a
+/// requester's own; `None` (every agency) for custodian staff.
+pub fn listing_scope(state: &AppState, caller: &Caller) -> ApiResult<Option<String>> {
+    allow(state, caller, Action::ListRequests)?;
+    match caller.principal.role {
+        Role::Requester => caller
+            .principal
+            .agency
+            .clone()
+            .map(Some)
+            .ok_or_else(ApiError::forbidden),
+        _ => Ok(None),
     }
 }

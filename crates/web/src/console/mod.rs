@@ -27,10 +27,11 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crosscheck_policy::{Action, Resource, Role};
+use crosscheck_policy::{Action, Role};
 
 use crate::AppState;
 use crate::auth::{Caller, SESSION_COOKIE, Via, new_secret};
+pub use crate::auth::{allow, may};
 use crate::error::{ApiError, ApiResult, CODES};
 use crate::service::draft;
 
@@ -97,23 +98,6 @@ pub struct Chrome {
     pub csrf: String,
     /// The links this role may follow.
     pub nav: Vec<NavLink>,
-}
-
-/// Whether the caller's role may do `action` on the system.
-pub fn may(state: &AppState, caller: &Caller, action: Action) -> bool {
-    state
-        .authz
-        .decide(&caller.principal, action, &Resource::System)
-        .allowed
-}
-
-/// 403 unless the caller's role may do `action` on the system.
-pub fn allow(state: &AppState, caller: &Caller, action: Action) -> ApiResult<()> {
-    if may(state, caller, action) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 /// The page frame for `caller`, with `current` marked in the navigation.

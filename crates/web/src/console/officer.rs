@@ -12,7 +12,7 @@ use crosscheck_gateway::{GateReport, SignedRequest};
 use crosscheck_policy::{Action, Resource, Role};
 use crosscheck_store::requests::RequestRow;
 
-use super::{Chrome, CsrfForm, allow, chrome, page, see_other, when};
+use super::{Chrome, CsrfForm, chrome, page, see_other, when};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -47,19 +47,8 @@ struct RequestsPage {
 /// `GET /console/requests`: every request for custodian staff who may list them; a
 /// requester's own agency's only.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    allow(&state, &caller, Action::ListRequests)?;
+    let agency = crate::auth::listing_scope(&state, &caller)?;
     let requester = caller.principal.role == Role::Requester;
-    let agency = if requester {
-        Some(
-            caller
-                .principal
-                .agency
-                .clone()
-                .ok_or_else(ApiError::forbidden)?,
-        )
-    } else {
-        None
-    };
     let mut rows = state.store.requests(agency.as_deref()).await?;
     rows.sort_by_key(|r| std::cmp::Reverse(r.created_ms));
     let lines = rows
