@@ -1,7 +1,8 @@
 //! Blocking: which taxpayers are worth comparing with a subject at all?
 //!
 //! Several keys are unioned, so one distorted field never hides a person: TIN; phonetic
-//! family name (any surname, or a given name in case of a swap) with birth year; given name
+//! family name (any surname, or a given name in case of a swap) with birth year, and with
+//! birth month and day (a mistyped year); given name
 //! (or its nickname group) with full date of birth; family name with ZIP; house number,
 //! street and ZIP; phonetic family with phonetic given name. A key shared by more than
 //! [`MAX_BLOCK`] taxpayers (a common name with no other field) is skipped for that subject:
@@ -18,9 +19,20 @@ use crate::normalise::{Address, Name};
 /// Largest block a subject is compared against in full.
 pub const MAX_BLOCK: usize = 2_000;
 
-/// Up to this many candidates a subject is compared with all of them; beyond it, only with
-/// taxpayers found by two or more keys.
+/// Up to this many candidates a subject is compared with all of them; beyond it, with the
+/// members of its most selective blocks and with taxpayers found by two or more keys (see
+/// [`crate::index::Index::candidates`]).
 pub const FEW_CANDIDATES: usize = 64;
+
+/// Beyond [`FEW_CANDIDATES`], a subject's smallest blocks are still compared in full while
+/// their sizes add up to at most this many: a key that few taxpayers share (one house, one
+/// full date of birth) is selective on its own.
+pub const SELECTIVE_BLOCKS: usize = 16;
+
+/// A subject's smallest block is compared in full up to this size even when it alone exceeds
+/// [`FEW_CANDIDATES`]: a subject with one usable key (a name and nothing that agrees) would
+/// otherwise have no candidate at all.
+pub const SOLE_BLOCK: usize = 256;
 
 /// American Soundex of a folded name (`ROBERT` → `R163`), enough to survive a typo.
 pub fn soundex(s: &str) -> String {
@@ -82,6 +94,14 @@ pub fn person_keys(
     years.sort_unstable();
     years.dedup();
     let days: Vec<String> = dobs.iter().map(|d| d.to_string()).collect();
+    // Month and day without the year: a mistyped year digit (1951 for 1954) leaves them
+    // intact, and with the family name they still pick out few people.
+    let mut month_days: Vec<String> = dobs
+        .iter()
+        .map(|d| format!("{:02}{:02}", d.month(), d.day()))
+        .collect();
+    month_days.sort_unstable();
+    month_days.dedup();
     let zips: Vec<&str> = addresses.iter().filter_map(|a| a.zip.as_deref()).collect();
     for name in names {
         let given_sx = name.given_first.as_deref().map(soundex);
@@ -89,6 +109,9 @@ pub fn person_keys(
             let sx = soundex(alt);
             for y in &years {
                 out.push(key(1, &[&sx, y]));
+            }
+            for md in &month_days {
+                out.push(key(6, &[&sx, md]));
             }
             for z in &zips {
                 out.push(key(3, &[alt, z]));

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crosscheck_contract::{LinkResult, Outcome, Subject, Truth};
 
-use crate::index::{Index, prepare};
+use crate::index::{BlockingMiss, Index, prepare};
 
 /// Counts for one slice of the subjects (all, one kind, one origin, one distortion).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -154,39 +154,80 @@ pub struct Blocking {
     pub recall: Option<f64>,
     /// Mean number of candidates compared per subject (all subjects).
     pub mean_candidates: f64,
+    /// Findable subjects whose own taxpayer missed comparison, by why (see
+    /// [`crate::index::BlockingMiss`]).
+    pub missed_by_reason: BTreeMap<String, u64>,
+    /// The same subjects, counted once under each of their distortions.
+    pub missed_by_distortion: BTreeMap<String, u64>,
+    /// Their subject ids (for diagnosis; ids only, never personal values).
+    pub missed_subjects: Vec<String>,
 }
 
 /// Measures blocking against the truth: for every subject, its candidates in `index`.
 pub fn blocking(index: &Index, subjects: &[Subject], truth: &[Truth]) -> Blocking {
     use rayon::prelude::*;
     let by_id: HashMap<&str, &Truth> = truth.iter().map(|t| (t.subject_id.as_str(), t)).collect();
-    let per_subject: Vec<(usize, Option<bool>)> = subjects
+    let own = |t: &Truth, c: u32| {
+        index.taxpayers[c as usize]
+            .tins
+            .iter()
+            .any(|tin| t.tins.contains(&tin.digits()))
+    };
+    let by_tin: HashMap<String, u32> = index
+        .taxpayers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.tins.iter().map(move |tin| (tin.digits(), i as u32)))
+        .collect();
+    type Outcome<'a> = (usize, Option<bool>, Option<(&'a Truth, BlockingMiss)>);
+    let per_subject: Vec<Outcome> = subjects
         .par_iter()
         .map(|s| {
             let p = prepare(s);
-            let candidates = index.candidates(&p, &p.name.swapped());
-            let reachable = by_id
+            let swapped = p.name.swapped();
+            let candidates = index.candidates(&p, &swapped);
+            let truth = by_id
                 .get(s.subject_id.as_str())
-                .filter(|t| !t.tins.is_empty())
-                .map(|t| {
-                    candidates.iter().any(|&c| {
-                        index.taxpayers[c as usize]
-                            .tins
-                            .iter()
-                            .any(|tin| t.tins.contains(&tin.digits()))
-                    })
-                });
-            (candidates.len(), reachable)
+                .copied()
+                .filter(|t| !t.tins.is_empty());
+            let reachable = truth.map(|t| candidates.iter().any(|&c| own(t, c)));
+            let miss = match (truth, reachable) {
+                (Some(t), Some(false)) => t
+                    .tins
+                    .iter()
+                    .filter_map(|tin| by_tin.get(tin.as_str()))
+                    .filter_map(|&c| index.blocking_miss(&p, &swapped, c))
+                    .max()
+                    .map(|why| (t, why)),
+                _ => None,
+            };
+            (candidates.len(), reachable, miss)
         })
         .collect();
-    let findable = per_subject.iter().filter(|(_, r)| r.is_some()).count() as u64;
-    let reachable = per_subject.iter().filter(|(_, r)| *r == Some(true)).count() as u64;
-    let total: usize = per_subject.iter().map(|(n, _)| n).sum();
+    let findable = per_subject.iter().filter(|(_, r, _)| r.is_some()).count() as u64;
+    let reachable = per_subject
+        .iter()
+        .filter(|(_, r, _)| *r == Some(true))
+        .count() as u64;
+    let total: usize = per_subject.iter().map(|(n, _, _)| n).sum();
+    let mut missed_by_reason = BTreeMap::new();
+    let mut missed_by_distortion = BTreeMap::new();
+    let mut missed_subjects = Vec::new();
+    for (t, why) in per_subject.iter().filter_map(|(_, _, m)| *m) {
+        *missed_by_reason.entry(why.label().to_owned()).or_default() += 1;
+        for d in &t.distortions {
+            *missed_by_distortion.entry(d.clone()).or_default() += 1;
+        }
+        missed_subjects.push(t.subject_id.clone());
+    }
     Blocking {
         findable,
         reachable,
         recall: ratio(reachable, findable),
         mean_candidates: total as f64 / per_subject.len().max(1) as f64,
+        missed_by_reason,
+        missed_by_distortion,
+        missed_subjects,
     }
 }
 
@@ -328,6 +369,18 @@ impl Report {
                 b.findable,
                 b.mean_candidates
             );
+            if !b.missed_by_reason.is_empty() {
+                let list = |m: &BTreeMap<String, u64>| {
+                    let mut v: Vec<(&String, &u64)> = m.iter().collect();
+                    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                    v.iter()
+                        .map(|(k, n)| format!("{k} {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = writeln!(s, "  lost, by why      {}", list(&b.missed_by_reason));
+                let _ = writeln!(s, "  lost, by distortion {}", list(&b.missed_by_distortion));
+            }
         }
         if self.missing_results > 0 || self.unknown_results > 0 {
             let _ = writeln!(

@@ -397,35 +397,108 @@ impl Index {
         pairs
     }
 
-    /// Candidate taxpayers for a subject, ascending. Every block of the subject's keys is
-    /// gathered; when that yields more than [`block::FEW_CANDIDATES`] taxpayers, only those
-    /// that two or more keys found are kept — a taxpayer sharing a single key (a common
-    /// surname and birth year, say) agrees on too little to be more than noise.
-    pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
-        let mut hits = Vec::new();
+    /// The taxpayers filed under blocking key `k` (a sorted slice of ids).
+    fn block(&self, k: u64) -> &[u32] {
+        let b = (k >> (64 - DIR_BITS)) as usize;
+        let (lo, hi) = (self.block_dir[b] as usize, self.block_dir[b + 1] as usize);
+        let bucket = &self.block_keys[lo..hi];
+        let start = lo + bucket.partition_point(|x| *x < k);
+        let end = start + self.block_keys[start..hi].partition_point(|x| *x == k);
+        &self.block_ids[start..end]
+    }
+
+    /// Why taxpayer `id` is not among the subject's candidates (`None` when it is): the
+    /// blocking diagnostic behind `evaluate`'s list of lost true pairs.
+    pub fn blocking_miss(&self, s: &Prepared, swapped: &Name, id: u32) -> Option<BlockingMiss> {
+        if self.candidates(s, swapped).contains(&id) {
+            return None;
+        }
+        let (mut usable, mut oversized) = (0, 0);
         for k in block::subject_keys(s, swapped) {
-            let b = (k >> (64 - DIR_BITS)) as usize;
-            let (lo, hi) = (self.block_dir[b] as usize, self.block_dir[b + 1] as usize);
-            let bucket = &self.block_keys[lo..hi];
-            let start = lo + bucket.partition_point(|x| *x < k);
-            let end = start + self.block_keys[start..hi].partition_point(|x| *x == k);
-            if end - start <= MAX_BLOCK {
-                hits.extend_from_slice(&self.block_ids[start..end]);
+            let ids = self.block(k);
+            if ids.contains(&id) {
+                if ids.len() <= MAX_BLOCK {
+                    usable += 1;
+                } else {
+                    oversized += 1;
+                }
             }
         }
+        Some(match (usable, oversized) {
+            (0, 0) => BlockingMiss::NoSharedKey,
+            (0, _) => BlockingMiss::OversizedOnly,
+            _ => BlockingMiss::SingleKeyInCrowd,
+        })
+    }
+
+    /// Candidate taxpayers for a subject, ascending.
+    ///
+    /// Every block of the subject's keys up to [`MAX_BLOCK`] is gathered. When that yields at
+    /// most [`block::FEW_CANDIDATES`] taxpayers, all are compared. Otherwise the blocks are
+    /// taken smallest first: whole blocks while their sizes add up to at most
+    /// [`block::SELECTIVE_BLOCKS`] (the smallest always, if it holds at most
+    /// [`block::SOLE_BLOCK`]), and from the larger blocks only taxpayers that two or more
+    /// keys found. A small block is a selective key (a house on a street, a full date of
+    /// birth), and a taxpayer in it is worth comparing however crowded the subject's other
+    /// keys are; a taxpayer sharing only one key of a large block (a common surname and birth
+    /// year, say) agrees on too little to be more than noise.
+    pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
+        let mut blocks: Vec<&[u32]> = block::subject_keys(s, swapped)
+            .into_iter()
+            .map(|k| self.block(k))
+            .filter(|ids| !ids.is_empty() && ids.len() <= MAX_BLOCK)
+            .collect();
+        let mut hits: Vec<u32> = blocks.iter().flat_map(|ids| ids.iter().copied()).collect();
         hits.sort_unstable();
-        let mut out: Vec<(u32, u32)> = Vec::new();
+        let mut counted: Vec<(u32, u32)> = Vec::new();
         for id in hits {
-            match out.last_mut() {
+            match counted.last_mut() {
                 Some((last, n)) if *last == id => *n += 1,
-                _ => out.push((id, 1)),
+                _ => counted.push((id, 1)),
             }
         }
-        let keep_all = out.len() <= block::FEW_CANDIDATES;
-        out.into_iter()
-            .filter(|(_, n)| keep_all || *n >= 2)
+        if counted.len() <= block::FEW_CANDIDATES {
+            return counted.into_iter().map(|(id, _)| id).collect();
+        }
+        // Smallest first; equal sizes in key order, so the choice is deterministic.
+        blocks.sort_by_key(|ids| ids.len());
+        let mut whole: Vec<u32> = Vec::new();
+        for (i, ids) in blocks.iter().enumerate() {
+            let first = i == 0 && ids.len() <= block::SOLE_BLOCK;
+            if first || whole.len() + ids.len() <= block::SELECTIVE_BLOCKS {
+                whole.extend_from_slice(ids);
+            } else {
+                break;
+            }
+        }
+        whole.sort_unstable();
+        counted
+            .into_iter()
+            .filter(|(id, n)| *n >= 2 || whole.binary_search(id).is_ok())
             .map(|(id, _)| id)
             .collect()
+    }
+}
+
+/// Why a subject's own taxpayer did not reach comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BlockingMiss {
+    /// The subject and the taxpayer share no blocking key at all.
+    NoSharedKey,
+    /// Every key they share is a block too large to compare in full.
+    OversizedOnly,
+    /// They share keys, but the subject had many candidates and too few keys found this one.
+    SingleKeyInCrowd,
+}
+
+impl BlockingMiss {
+    /// Stable label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            BlockingMiss::NoSharedKey => "no_shared_key",
+            BlockingMiss::OversizedOnly => "oversized_blocks_only",
+            BlockingMiss::SingleKeyInCrowd => "single_key_in_crowd",
+        }
     }
 }
 
@@ -492,4 +565,156 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
         i += 1;
         !absorbed[i - 1]
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crosscheck_contract::Subject;
+
+    fn ret(tin: u32, given: &str, family: &str, dob: &str, street: &str, zip: &str) -> TaxReturn {
+        TaxReturn {
+            return_id: format!("R{tin}"),
+            tin: Tin::parse(&format!(
+                "{:03}-{:02}-{:04}",
+                100 + tin / 1_000_000,
+                10 + tin / 10_000 % 90,
+                tin % 10_000
+            ))
+            .unwrap(),
+            tax_year: 2024,
+            given_name: given.into(),
+            middle_name: None,
+            family_name: family.into(),
+            dob: Date::parse_iso(dob).ok(),
+            street: street.into(),
+            unit: None,
+            city: "AUSTIN".into(),
+            state: "TX".into(),
+            zip: zip.into(),
+            employer_name: None,
+        }
+    }
+
+    fn subject(given: &str, family: &str, dob: Option<&str>, street: Option<&str>) -> Prepared {
+        prepare(&Subject {
+            subject_id: "S".into(),
+            given_name: Some(given.into()),
+            family_name: Some(family.into()),
+            dob: dob.map(Into::into),
+            street: street.map(Into::into),
+            city: street.map(|_| "Austin".into()),
+            state: street.map(|_| "TX".into()),
+            zip: street.map(|_| "78701".into()),
+            ..Subject::default()
+        })
+    }
+
+    /// Given names whose Soundex differs from `MARY`'s, one per taxpayer of the crowd.
+    const GIVEN: [&str; 10] = [
+        "ANNA", "BETTY", "CAROL", "DIANA", "EMMA", "FIONA", "GRACE", "HELEN", "IRIS", "JOAN",
+    ];
+
+    /// `n` SMITHs born in 1980 on other days than May 5, living elsewhere.
+    fn crowd(n: u32) -> Vec<TaxReturn> {
+        (0..n)
+            .map(|i| {
+                let dob = format!("1980-{:02}-{:02}", 1 + i % 4, 1 + i % 28);
+                let street = format!("{} ELM ST", 100 + i);
+                ret(
+                    1_000 + i,
+                    GIVEN[i as usize % 10],
+                    "SMITH",
+                    &dob,
+                    &street,
+                    "73301",
+                )
+            })
+            .collect()
+    }
+
+    fn tin_of(index: &Index, id: u32) -> String {
+        index.taxpayers[id as usize].tin().digits()
+    }
+
+    #[test]
+    fn a_selective_block_is_compared_however_crowded_the_other_keys_are() {
+        // The subject's own taxpayer shares only the house key (one taxpayer): a different
+        // family name on file and a wrong date of birth. 100 SMITHs born in 1980 crowd the
+        // surname-and-year key; each of them shares that one key only.
+        let mut returns = crowd(100);
+        returns.push(ret(7, "MARY", "JONES", "1975-01-01", "12 OAK ST", "78701"));
+        let index = Index::build(&returns);
+        let s = subject("MARY", "SMITH", Some("1980-05-05"), Some("12 Oak St"));
+        let found = index.candidates(&s, &s.name.swapped());
+        let own = found.iter().any(|&c| tin_of(&index, c).ends_with("0007"));
+        assert!(own, "the house key's only taxpayer must be a candidate");
+        // The crowd found by one large key alone stays out.
+        assert!(found.len() < 64, "{} candidates", found.len());
+        assert_eq!(index.blocking_miss(&s, &s.name.swapped(), found[0]), None);
+    }
+
+    #[test]
+    fn a_subject_with_one_usable_key_is_compared_with_its_block() {
+        // No date of birth, no address: the name's key is all there is. Before, 100 taxpayers
+        // sharing one key each meant no candidate at all.
+        let index = Index::build(&crowd(100));
+        let s = subject("ANNA", "SMITH", None, None);
+        let found = index.candidates(&s, &s.name.swapped());
+        assert_eq!(found.len(), 10, "the ANNA SMITHs of the crowd");
+        let s = subject("MARY", "SMITH", None, None);
+        assert!(index.candidates(&s, &s.name.swapped()).is_empty());
+    }
+
+    #[test]
+    fn a_mistyped_birth_year_with_a_mistyped_given_name_still_shares_a_key() {
+        // CHARLES ROBINSON born 1954-01-31, looked up as "HCARLES", born 1951-01-31, with a
+        // ZIP typo: only the family name with month and day of birth agrees.
+        let mut returns = crowd(100);
+        returns.push(ret(
+            9,
+            "CHARLES",
+            "ROBINSON",
+            "1954-01-31",
+            "1596 WATER TER",
+            "10046",
+        ));
+        let index = Index::build(&returns);
+        let s = prepare(&Subject {
+            subject_id: "S".into(),
+            given_name: Some("Hcarles".into()),
+            family_name: Some("Robinson".into()),
+            dob: Some("1951-01-31".into()),
+            street: Some("1596 Water Ter".into()),
+            zip: Some("10042".into()),
+            ..Subject::default()
+        });
+        let found = index.candidates(&s, &s.name.swapped());
+        assert!(found.iter().any(|&c| tin_of(&index, c).ends_with("0009")));
+    }
+
+    #[test]
+    fn a_lost_true_pair_is_explained() {
+        let mut returns = crowd(100);
+        returns.push(ret(7, "PAT", "LEE", "1960-02-02", "5 PINE RD", "73301"));
+        returns.push(ret(8, "MARY", "JONES", "1975-01-01", "12 OAK ST", "78701"));
+        let index = Index::build(&returns);
+        let lee = (0..index.len() as u32)
+            .find(|&c| tin_of(&index, c).ends_with("0007"))
+            .unwrap();
+        let s = subject("MARY", "SMITH", Some("1980-05-05"), Some("12 Oak St"));
+        assert_eq!(
+            index.blocking_miss(&s, &s.name.swapped(), lee),
+            Some(BlockingMiss::NoSharedKey)
+        );
+        // A SMITH of the crowd shares only the surname-and-year key with her, crowded
+        // beside the selective house key.
+        let smith = (0..index.len() as u32)
+            .find(|&c| index.taxpayers[c as usize].names[0].given.as_deref() == Some("BETTY"))
+            .unwrap();
+        assert_eq!(
+            index.blocking_miss(&s, &s.name.swapped(), smith),
+            Some(BlockingMiss::SingleKeyInCrowd)
+        );
+    }
 }
