@@ -65,9 +65,14 @@ pub enum StoreError {
     /// The database refused or failed an operation.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// The schema could not be brought up to date (or is newer than this program).
+    /// The schema could not be brought up to date.
     #[error("schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database was migrated by a newer crosscheck; this program must not write to it.
+    #[error(
+        "the database's schema (migration {0}) is newer than this program knows; run the crosscheck release that created it, or a later one"
+    )]
+    SchemaTooNew(i64),
     /// The database is configured so that a committed change could be lost.
     #[error("refusing to start: {0}")]
     Unsafe(String),
@@ -224,11 +229,14 @@ impl Store {
             )),
         };
         store.check_durability().await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&store.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&store.pool).await?,
+        let migrated = match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&store.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&store.pool).await,
+        };
+        match migrated {
+            Err(sqlx::migrate::MigrateError::VersionMissing(v)) => Err(StoreError::SchemaTooNew(v)),
+            other => other.map(|()| store).map_err(StoreError::from),
         }
-        Ok(store)
     }
 
     /// Refuses settings under which an acknowledged change could be lost (RELIABILITY B5).

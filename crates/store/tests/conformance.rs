@@ -71,6 +71,11 @@ impl Fresh {
 
     async fn cleanup(self, store: Store) {
         store.close().await;
+        self.drop_database().await;
+    }
+
+    /// Drops a test's PostgreSQL database (SQLite's goes with its directory).
+    async fn drop_database(self) {
         if let Some(name) = self.pg_database {
             let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
             admin
@@ -448,6 +453,118 @@ async fn an_officer_note_reads_back_only_from_its_own_request(f: Fresh) {
     f.cleanup(store).await;
 }
 
+/// RELIABILITY B8: a database written by an older schema (migrations 0001–0003, before the
+/// daily counters and the end-of-use escalation) opens, migrates, and keeps its history: the
+/// volume guard's counters are backfilled from the stored requests and an old release's end
+/// of use can be escalated. A database migrated by a newer program is refused, clearly.
+async fn a_database_from_an_older_schema_migrates_and_a_newer_one_is_refused(f: Fresh) {
+    let backend = if f.pg_database.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let old = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0004" {
+            std::fs::copy(&path, old.path().join(&name)).unwrap();
+        }
+    }
+    sqlx::any::install_default_drivers();
+    let url = if backend == "sqlite" {
+        format!("{}?mode=rwc", f.url)
+    } else {
+        f.url.clone()
+    };
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.path())
+        .await
+        .unwrap()
+        .run(&mut raw)
+        .await
+        .unwrap();
+    let day = 86_400_000_i64;
+    for (id, agency, created, subjects) in [
+        ("old-1", "agency-a", 3 * day + 5, 4_i64),
+        ("old-2", "agency-a", 3 * day + 9_000, 6),
+        ("old-3", "agency-a", 4 * day + 1, 7),
+        ("old-4", "agency-b", 3 * day + 1, 11),
+    ] {
+        sqlx::query(
+            "INSERT INTO requests (id, agency, idempotency_key, submitted_by, state, created_ms, subjects, gate, sealed) \
+             VALUES ($1, $2, $3, 'old-requester', 'released', $4, $5, '{}', $6)",
+        )
+        .bind(id)
+        .bind(agency)
+        .bind(format!("key-{id}"))
+        .bind(created)
+        .bind(subjects)
+        .bind(vec![0u8; 4])
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO end_of_use (request_id, due_ms) VALUES ('old-1', $1)")
+        .bind(5 * day)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+
+    let store = f.open().await;
+    assert_eq!(
+        store.subjects_on_day("agency-a", 3 * day).await.unwrap(),
+        10
+    );
+    assert_eq!(
+        store
+            .subjects_on_day("agency-a", 4 * day + 50)
+            .await
+            .unwrap(),
+        7
+    );
+    assert_eq!(
+        store.subjects_on_day("agency-b", 3 * day).await.unwrap(),
+        11
+    );
+    let overdue = store.overdue_end_of_use(6 * day, None).await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(
+        (overdue[0].request_id.as_str(), overdue[0].escalated_ms),
+        ("old-1", None)
+    );
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.escalate_end_of_use("old-1", 6 * day).await.unwrap());
+    tx.record(draft("end_of_use.overdue")).await.unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+
+    // A migration this program does not know: refused, saying so.
+    let mut raw = f.raw().await;
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 48])
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+    let refused = Store::open(&f.url, f.keys.clone()).await;
+    match refused {
+        Err(e @ crosscheck_store::StoreError::SchemaTooNew(9999)) => {
+            assert!(e.to_string().contains("newer than this program"), "{e}");
+        }
+        Err(e) => panic!("refused for the wrong reason: {e}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+    f.drop_database().await;
+}
+
 async fn run<F, Fut>(test: F, backend: &str)
 where
     F: Fn(Fresh) -> Fut,
@@ -483,6 +600,7 @@ conformance!(
     concurrent_writers_get_distinct_gapless_sequence_numbers,
     entries_recorded_together_get_consecutive_numbers_and_verify,
     an_officer_note_reads_back_only_from_its_own_request,
+    a_database_from_an_older_schema_migrates_and_a_newer_one_is_refused,
 );
 
 /// The raw SQLite file (database and WAL) holds no name, TIN, street or date of birth in
