@@ -427,4 +427,157 @@ async fn every_route_answers_every_role_as_the_matrix_says(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(every_route_answers_every_role_as_the_matrix_says);
+/// Percent-encodes everything but ASCII letters, digits, `-` and `_` (a path segment).
+fn segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// RELIABILITY D2: from another agency, 1,000 guessed, enumerated and malformed ids per
+/// object route. Nothing succeeds, and another agency's real request answers byte for byte
+/// as a request that does not exist (so probing cannot even confirm that an id exists).
+async fn another_agency_probing_object_ids_learns_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (objects, callers) = prepare(&app).await;
+    let other = &callers[2];
+    let real: Vec<String> =
+        app.get("/api/requests", &app.token("officer")).await.json()["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["agency"] == demo::AGENCY)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+    assert!(real.len() >= 4, "{real:?}");
+
+    let mut ids: Vec<String> = real.clone();
+    for r in &real {
+        ids.push(r.to_uppercase());
+        ids.push(format!("{r}0"));
+        ids.push(format!("{r} "));
+        ids.push(r[..r.len() - 1].to_string());
+    }
+    ids.extend(
+        [
+            "..",
+            "../requests",
+            "rq-' OR '1'='1",
+            "rq-%",
+            "rq-\u{e9}",
+            "*",
+            "rq-*",
+            "0",
+            "-1",
+        ]
+        .map(String::from),
+    );
+    ids.push(format!("rq-{}", "a".repeat(500)));
+    for n in 0..200u64 {
+        ids.push(format!("rq-{n:016x}"));
+    }
+    while ids.len() < 1_000 {
+        ids.push(format!(
+            "rq-{}",
+            hex::encode(&crosscheck_store::random_32()[..8])
+        ));
+    }
+
+    let routes: [(&str, &str, Option<Value>); 4] = [
+        ("GET", "", None),
+        ("GET", "/response", None),
+        (
+            "POST",
+            "/end-of-use",
+            Some(json!({"certification": "destroyed"})),
+        ),
+        ("POST", "/misidentification", Some(json!({"position": 0}))),
+    ];
+    let mut successes = Vec::new();
+    for (method, suffix, body) in &routes {
+        let call = |id: String| {
+            let app = &app;
+            let body = body.as_ref().map(|b| b.to_string().into_bytes());
+            async move {
+                app.call(
+                    method,
+                    &format!("/api/requests/{}{suffix}", segment(&id)),
+                    other,
+                    &[],
+                    body,
+                )
+                .await
+            }
+        };
+        let absent = call(NOBODY.to_string()).await;
+        assert_eq!(absent.status, 404);
+        for id in &ids {
+            let r = call(id.clone()).await;
+            if (200..300).contains(&r.status) {
+                successes.push(format!("{method} {id}{suffix}: {}", r.status));
+            }
+            let well_formed = id.starts_with("rq-")
+                && id.len() == NOBODY.len()
+                && id[3..]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            if well_formed {
+                assert_eq!(
+                    (r.status, &r.text),
+                    (absent.status, &absent.text),
+                    "{method} {id}{suffix} answers unlike an absent request"
+                );
+            } else {
+                assert!(r.status >= 400, "{method} {id}{suffix}: {}", r.status);
+            }
+        }
+    }
+    // A reviewer probing review items: another reviewer's real items answer as absent ones.
+    let reviewer = app.token("reviewer-2");
+    let mut theirs = Vec::new();
+    for id in &real {
+        theirs.extend(
+            app.items_of(id)
+                .await
+                .into_iter()
+                .filter(|(_, r)| r == "reviewer-1")
+                .map(|(item, _)| item),
+        );
+    }
+    assert!(theirs.contains(&objects.item));
+    let absent = app
+        .get(&format!("/api/review/items/{NOBODY}.0"), &reviewer)
+        .await;
+    assert_eq!(absent.status, 404);
+    let mut probes = theirs.clone();
+    for n in 0..(1_000 - theirs.len()) {
+        let request = &real[n % real.len()];
+        probes.push(format!("{request}.{}", 1_000 + n));
+    }
+    for item in &probes {
+        let r = app
+            .get(&format!("/api/review/items/{item}"), &reviewer)
+            .await;
+        assert_eq!(
+            (r.status, &r.text),
+            (absent.status, &absent.text),
+            "GET item {item} answers unlike an absent item"
+        );
+    }
+    assert!(successes.is_empty(), "{successes:#?}");
+    // The probes changed nothing of the real requests.
+    let released = app.request_view(&objects.released).await;
+    assert_eq!(released["state"], "released");
+    app.stop().await;
+}
+
+on_both_backends!(
+    every_route_answers_every_role_as_the_matrix_says,
+    another_agency_probing_object_ids_learns_nothing,
+);
