@@ -42,6 +42,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row};
 
+use crosscheck_ledger::accounting;
 use crosscheck_ledger::checkpoint::{Ed25519Signer, PublicKey, Signer};
 use crosscheck_ledger::entry::{Draft, PersonalKey};
 use crosscheck_ledger::merkle::leaf_hash;
@@ -235,7 +236,11 @@ impl Store {
         };
         match migrated {
             Err(sqlx::migrate::MigrateError::VersionMissing(v)) => Err(StoreError::SchemaTooNew(v)),
-            other => other.map(|()| store).map_err(StoreError::from),
+            Err(e) => Err(e.into()),
+            Ok(()) => {
+                store.index_tins().await?;
+                Ok(store)
+            }
         }
     }
 
@@ -387,38 +392,8 @@ impl Tx<'_> {
     /// Appends a ledger entry in this transaction and returns its sequence number. Fails with
     /// [`StoreError::AuditUnavailable`] when the ledger cannot be written.
     pub async fn record(&mut self, draft: Draft) -> Result<u64, StoreError> {
-        let seq = self
-            .append(draft)
-            .await
-            .map_err(StoreError::AuditUnavailable)?;
-        self.recorded.push(seq);
-        Ok(seq)
-    }
-
-    async fn append(&mut self, draft: Draft) -> Result<u64, sqlx::Error> {
-        let size: i64 =
-            sqlx::query("UPDATE ledger_head SET size = size + 1 WHERE id = 1 RETURNING size")
-                .fetch_one(&mut *self.tx)
-                .await?
-                .try_get(0)?;
-        let seq = u64::try_from(size - 1).map_err(|_| sqlx::Error::RowNotFound)?;
-        let bytes = draft
-            .seal(seq, self.store.now_ms(), &self.store.personal)
-            .encode();
-        let receipt = self
-            .store
-            .signer
-            .sign(&crosscheck_ledger::checkpoint::receipt_message(
-                seq,
-                &leaf_hash(&bytes),
-            ));
-        sqlx::query("INSERT INTO ledger_entries (seq, body, receipt) VALUES ($1, $2, $3)")
-            .bind(size - 1)
-            .bind(bytes)
-            .bind(receipt.to_vec())
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(seq)
+        let seqs = self.record_all(vec![draft]).await?;
+        Ok(seqs[0])
     }
 
     /// Appends several entries in this transaction with one sequence reservation and
@@ -437,20 +412,31 @@ impl Tx<'_> {
 
     async fn append_all(&mut self, drafts: Vec<Draft>) -> Result<Vec<u64>, sqlx::Error> {
         let n = i64::try_from(drafts.len()).map_err(|_| sqlx::Error::RowNotFound)?;
-        let size: i64 =
-            sqlx::query("UPDATE ledger_head SET size = size + $1 WHERE id = 1 RETURNING size")
-                .bind(n)
-                .fetch_one(&mut *self.tx)
-                .await?
-                .try_get(0)?;
+        // The TIN index follows the ledger only while it is complete (it always is once the
+        // store has caught up at start; see `ledger::index_tins`).
+        let head = sqlx::query(
+            "UPDATE ledger_head SET size = size + $1, \
+             tins_indexed = CASE WHEN tins_indexed = size THEN tins_indexed + $1 ELSE tins_indexed END \
+             WHERE id = 1 RETURNING size, tins_indexed",
+        )
+        .bind(n)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let size: i64 = head.try_get(0)?;
+        let indexing = head.try_get::<i64, _>(1)? == size;
         let first = u64::try_from(size - n).map_err(|_| sqlx::Error::RowNotFound)?;
         let now = self.store.now_ms();
+        let mut tins: Vec<(String, i64)> = Vec::new();
         let rows: Vec<(i64, Vec<u8>, Vec<u8>)> = drafts
             .into_iter()
             .enumerate()
             .map(|(i, d)| {
                 let seq = first + i as u64;
-                let bytes = d.seal(seq, now, &self.store.personal).encode();
+                let entry = d.seal(seq, now, &self.store.personal);
+                if indexing && let Some(mac) = entry.personal.get(accounting::TIN) {
+                    tins.push((mac.clone(), size - n + i as i64));
+                }
+                let bytes = entry.encode();
                 let receipt =
                     self.store
                         .signer
@@ -475,6 +461,7 @@ impl Tx<'_> {
             }
             q.execute(&mut *self.tx).await?;
         }
+        ledger::insert_tins(&mut self.tx, &tins).await?;
         Ok((first..first + rows.len() as u64).collect())
     }
 

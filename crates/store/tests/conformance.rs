@@ -565,6 +565,90 @@ async fn a_database_from_an_older_schema_migrates_and_a_newer_one_is_refused(f: 
     f.drop_database().await;
 }
 
+/// RULES 29: a taxpayer's accounting comes from the TIN index in ledger order; `ledger verify`
+/// finds an index row deleted (a disclosure hidden from the accounting) or added, naming the
+/// entry; a ledger written before the index existed is indexed when the store opens.
+async fn the_tin_index_answers_a_taxpayers_accounting_and_verify_checks_it(f: Fresh) {
+    let store = f.open().await;
+    let about = |tin: Option<&str>, action: &str| {
+        let mut d = draft(action);
+        if let Some(tin) = tin {
+            d.personal.insert("tin".into(), tin.into());
+        }
+        d
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.record_all(vec![
+        about(Some("123456789"), "match.scored"),
+        about(None, "request.received"),
+        about(Some("987654321"), "match.scored"),
+    ])
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.record(about(Some("123456789"), "release.disclosed"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let actions = |entries: Vec<crosscheck_ledger::entry::Entry>| -> Vec<(u64, String)> {
+        entries.into_iter().map(|e| (e.seq, e.action)).collect()
+    };
+    assert_eq!(
+        actions(store.taxpayer_entries("123456789").await.unwrap()),
+        vec![(0, "match.scored".into()), (3, "release.disclosed".into())]
+    );
+    assert_eq!(store.taxpayer_entries("111223333").await.unwrap().len(), 0);
+    assert!(store.verify_ledger(None).await.unwrap().is_ok());
+
+    // Deleting the disclosure's index row hides it from the accounting, and verify says so.
+    let mut raw = f.raw().await;
+    sqlx::query("DELETE FROM ledger_tins WHERE seq = 3")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(store.taxpayer_entries("123456789").await.unwrap().len(), 1);
+    match store.verify_ledger(None).await.unwrap() {
+        Err(Tamper::Entry { index, .. }) => assert_eq!(index, 3),
+        other => panic!("a deleted index row not found: {other:?}"),
+    }
+    // An index row pointing at an entry of someone else is found too.
+    sqlx::query("INSERT INTO ledger_tins (tin_mac, seq) VALUES ('00', 1)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    match store.verify_ledger(None).await.unwrap() {
+        Err(Tamper::Entry { index, .. }) => assert_eq!(index, 1),
+        other => panic!("a forged index row not found: {other:?}"),
+    }
+
+    // A ledger from before the index: emptied and marked unindexed, it is rebuilt at start.
+    sqlx::query("DELETE FROM ledger_tins")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE ledger_head SET tins_indexed = 0")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    store.close().await;
+    let store = f.open().await;
+    assert_eq!(
+        actions(store.taxpayer_entries("123456789").await.unwrap()),
+        vec![(0, "match.scored".into()), (3, "release.disclosed".into())]
+    );
+    assert!(store.verify_ledger(None).await.unwrap().is_ok());
+    let mut tx = store.begin().await.unwrap();
+    tx.record(about(Some("987654321"), "release.disclosed"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.taxpayer_entries("987654321").await.unwrap().len(), 2);
+    assert!(store.verify_ledger(None).await.unwrap().is_ok());
+    f.cleanup(store).await;
+}
+
 async fn run<F, Fut>(test: F, backend: &str)
 where
     F: Fn(Fresh) -> Fut,
@@ -601,6 +685,7 @@ conformance!(
     entries_recorded_together_get_consecutive_numbers_and_verify,
     an_officer_note_reads_back_only_from_its_own_request,
     a_database_from_an_older_schema_migrates_and_a_newer_one_is_refused,
+    the_tin_index_answers_a_taxpayers_accounting_and_verify_checks_it,
 );
 
 /// The raw SQLite file (database and WAL) holds no name, TIN, street or date of birth in

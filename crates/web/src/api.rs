@@ -1202,12 +1202,7 @@ async fn accounting_taxpayer(
     let q: TaxpayerQuery = body(&bytes)?;
     let tin = crosscheck_contract::Tin::parse(&q.tin)
         .map_err(|_| ApiError::invalid("tin: not a valid SSN or ITIN"))?;
-    let entries = state.store.decoded_entries().await?;
-    let found: Vec<_> =
-        accounting::for_taxpayer(&entries, state.store.personal_key(), &tin.digits())
-            .into_iter()
-            .cloned()
-            .collect();
+    let found = state.store.taxpayer_entries(&tin.digits()).await?;
     let mut tx = state.store.begin().await?;
     let mut d = draft(
         &caller.user.id,

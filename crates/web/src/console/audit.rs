@@ -201,8 +201,7 @@ pub async fn taxpayer(State(state): State<AppState>, form: CsrfForm) -> ApiResul
     let tin = crosscheck_contract::Tin::parse(&form.text("tin"))
         .map_err(|_| ApiError::invalid("TIN: not a valid SSN or ITIN"))?
         .digits();
-    let decoded = state.store.decoded_entries().await?;
-    let found: Vec<&Entry> = accounting::for_taxpayer(&decoded, state.store.personal_key(), &tin);
+    let found = state.store.taxpayer_entries(&tin).await?;
     let mut tx = state.store.begin().await?;
     let mut d = draft(
         &caller.user.id,
@@ -220,6 +219,6 @@ pub async fn taxpayer(State(state): State<AppState>, form: CsrfForm) -> ApiResul
             .iter()
             .filter(|e| e.action == accounting::DISCLOSURE)
             .count(),
-        entries: found.iter().map(|e| EntryLine::of(e)).collect(),
+        entries: found.iter().map(EntryLine::of).collect(),
     })
 }
