@@ -37,6 +37,10 @@ pub struct DemoArgs {
     /// Subjects in the sample signed request submitted to the gateway.
     #[arg(long, default_value_t = 25)]
     request_subjects: usize,
+    /// Set the gateway up in this empty PostgreSQL database (`postgres://…`) instead of a
+    /// SQLite file in `DIR/gateway` (keys, model and accounts stay in `DIR/gateway`).
+    #[arg(long)]
+    database: Option<String>,
 }
 
 /// Runs the demo: synth → link → evaluate.
@@ -115,10 +119,15 @@ async fn gateway(
     )?;
     let store_args = crate::serve::StoreArgs {
         data_dir: data_dir.clone(),
-        database: None,
+        database: args.database.clone(),
         keys: None,
     };
     let store = store_args.open().await?;
+    if store.ledger_size().await? > 0 {
+        anyhow::bail!(
+            "the database already holds a ledger; the demo sets up an empty database (create a new one)"
+        );
+    }
     let bar = crate::bar(returns.len() as u64, "importing returns");
     store
         .import_returns("operator:demo", returns, |n| bar.set_position(n))
@@ -200,8 +209,13 @@ async fn gateway(
     };
     crosscheck_web::spawn_housekeeping(state.clone(), std::time::Duration::from_secs(60));
     eprintln!(
-        "demo: serving until Ctrl-C (data in {})",
-        data_dir.display()
+        "demo: serving until Ctrl-C (data in {}{})",
+        data_dir.display(),
+        if args.database.is_some() {
+            " and the PostgreSQL database"
+        } else {
+            ""
+        }
     );
     crosscheck_web::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,9 +1,12 @@
-//! RELIABILITY B1 at T0 size: the real `crosscheck` binary is killed with SIGKILL at a
+//! RELIABILITY B1 at T0 size, and B2's application kills at the same size on PostgreSQL
+//! (`CROSSCHECK_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`; the
+//! test makes and drops a database of its own): the real `crosscheck` binary is killed with SIGKILL at a
 //! random instant while it takes in a signed batch and while it releases one, restarted,
 //! and the client retries with the same Idempotency-Key (or the same release). Afterwards
 //! the store must hold exactly one request per key, no request left in `accepted`, one
 //! `release.disclosed` ledger entry per released (confirmed) record — none lost, none
-//! doubled — a ledger that verifies and a SQLite file that passes `integrity_check`.
+//! doubled — a ledger that verifies and (SQLite) a file that passes `integrity_check`.
+//! B2's database crashes (`pg_ctl stop -m immediate`) are not part of this test.
 //!
 //! The kill instants come from a seeded RNG; the seed is printed, and
 //! `CROSSCHECK_CRASH_SEED=N` replays its draws (the kill windows follow measured call
@@ -43,17 +46,19 @@ struct Server {
     child: Option<Child>,
     base: String,
     data_dir: PathBuf,
+    database: Option<String>,
     logs: PathBuf,
     starts: usize,
     client: reqwest::Client,
 }
 
 impl Server {
-    fn new(data_dir: &Path, logs: &Path) -> Server {
+    fn new(data_dir: &Path, database: Option<String>, logs: &Path) -> Server {
         Server {
             child: None,
             base: String::new(),
             data_dir: data_dir.to_path_buf(),
+            database,
             logs: logs.to_path_buf(),
             starts: 0,
             client: reqwest::Client::builder()
@@ -74,6 +79,7 @@ impl Server {
         let child = Command::new(BIN)
             .args(["serve", "--data-dir"])
             .arg(&self.data_dir)
+            .args(database_args(self.database.as_deref()))
             // A signed checkpoint every second, so kills also land around checkpoints.
             .args(["--listen", "127.0.0.1:0", "--checkpoint-every", "1"])
             .stdout(Stdio::from(file.try_clone().expect("a log handle")))
@@ -289,8 +295,50 @@ struct Submitted {
     subjects: usize,
 }
 
+/// `--database URL` when the campaign runs on PostgreSQL.
+fn database_args(database: Option<&str>) -> Vec<String> {
+    database
+        .map(|url| vec!["--database".to_string(), url.to_string()])
+        .unwrap_or_default()
+}
+
+fn admin_url() -> String {
+    std::env::var("CROSSCHECK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothing() {
+async fn sqlite_killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothing() {
+    campaign(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothing() {
+    let name = format!(
+        "crosscheck_crash_{}",
+        hex::encode(&crosscheck_store::random_32()[..6])
+    );
+    let mut admin = sqlx::PgConnection::connect(&admin_url())
+        .await
+        .expect("PostgreSQL at CROSSCHECK_TEST_POSTGRES");
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a database");
+    let base = admin_url();
+    let url = format!(
+        "{}/{name}",
+        &base[..base.rfind('/').expect("a database name")]
+    );
+    campaign(Some(url)).await;
+    sqlx::Executor::execute(
+        &mut admin,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await
+    .expect("drop the database");
+}
+
+async fn campaign(database: Option<String>) {
     let started = Instant::now();
     let seed: u64 = std::env::var("CROSSCHECK_CRASH_SEED")
         .ok()
@@ -320,6 +368,7 @@ async fn killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothi
             "--listen",
             "127.0.0.1:0",
         ])
+        .args(database_args(database.as_deref()))
         .output()
         .expect("the binary runs");
     assert!(out.status.success(), "demo: {}", text(&out.stderr));
@@ -366,7 +415,7 @@ async fn killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothi
     std::fs::create_dir_all(&logs).expect("a log directory");
 
     // 2. Serve.
-    let mut server = Server::new(&gateway, &logs);
+    let mut server = Server::new(&gateway, database.clone(), &logs);
     server.start().await;
 
     // 3. The admin raises the demo agreement's volume limits and issues API tokens to the
@@ -649,6 +698,7 @@ async fn killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothi
     let verify = Command::new(BIN)
         .args(["ledger", "verify", "--data-dir"])
         .arg(&gateway)
+        .args(database_args(database.as_deref()))
         .output()
         .expect("the binary runs");
     assert!(
@@ -658,16 +708,21 @@ async fn killing_the_server_mid_batch_and_mid_release_loses_and_duplicates_nothi
         text(&verify.stderr)
     );
 
-    let db = gateway.join("crosscheck.db");
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+    sqlx::any::install_default_drivers();
+    let url = database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", gateway.join("crosscheck.db").display()));
+    let mut conn = sqlx::AnyConnection::connect(&url)
         .await
-        .expect("open the SQLite file");
-    let integrity: String = sqlx::query("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .expect("integrity_check")
-        .get(0);
-    assert_eq!(integrity, "ok");
+        .expect("open the database");
+    if database.is_none() {
+        let integrity: String = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await
+            .expect("integrity_check")
+            .get(0);
+        assert_eq!(integrity, "ok");
+    }
 
     // Exactly one request per idempotency key, and none left before matching.
     let rows = sqlx::query("SELECT id, idempotency_key, state, subjects FROM requests")
