@@ -1,6 +1,6 @@
-//! The JSON API: one table of routes (method, path, the policy action it needs, summary)
-//! from which the router, the OpenAPI document and the authorization-matrix test are all
-//! built, so a route cannot exist without its row.
+//! The JSON API: one table of routes (method, path, the policy action it needs, summary,
+//! the types of its bodies) from which the router, the OpenAPI document and the
+//! authorization-matrix test are all built, so a route cannot exist without its row.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -17,8 +17,7 @@ use crosscheck_policy::Action;
 use crate::AppState;
 use crate::auth::{Caller, SESSION_COOKIE, allow, listing_scope};
 use crate::error::{ApiError, ApiResult};
-use crate::service::draft;
-use crate::service::{RequestView, ResponseView, ReviewItem};
+use crate::service::{RequestView, ResponseView, ReviewItem, draft};
 
 /// One row of the route table.
 #[derive(Debug, Clone, Copy)]
