@@ -136,7 +136,7 @@ async fn gateway(
     let spin = crate::spinner("training the model without labels");
     let model = crate::serve::train_and_save(returns, subjects, &data_dir.join("model.json"))?;
     spin.finish_and_clear();
-    let state = crate::serve::app(store, Some(model), Limits::default()).await?;
+    let state = crate::serve::app(store, Some(model), Limits::default(), None).await?;
     let seed: [u8; 32] = crosscheck_store::random_32();
     let accounts = demo::seed(&state, seed, true)
         .await

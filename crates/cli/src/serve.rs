@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use sha2::Digest;
 
 use crosscheck_contract::{Subject, TaxReturn};
 use crosscheck_linkage::model::Model;
@@ -45,6 +46,11 @@ pub struct ServeArgs {
     /// overdue end-of-use certifications, RULES 27).
     #[arg(long, default_value_t = 300)]
     pub checkpoint_every: u64,
+    /// A Cedar policy file replacing the shipped policies (checked against the shipped
+    /// schema before the server starts; see docs/authorization.md). Its SHA-256 is recorded
+    /// in the ledger at every start.
+    #[arg(long)]
+    pub policies: Option<PathBuf>,
 }
 
 /// `crosscheck import` subcommands.
@@ -178,9 +184,56 @@ pub fn read_model(path: &Path) -> Result<Model> {
     Ok(model)
 }
 
-/// Builds the application state: store, policies, and the matcher from the stored returns.
-pub async fn app(store: Store, model: Option<Model>, limits: Limits) -> Result<AppState> {
-    let state = AppState::new(store, limits).context("while loading the shipped policies")?;
+/// An operator's replacement policy set, checked, with where it came from.
+pub struct Policies {
+    authz: crosscheck_policy::Authorizer,
+    path: PathBuf,
+    sha256: String,
+}
+
+/// Reads and checks a replacement policy file (before anything else starts).
+pub fn load_policies(path: &Path) -> Result<Policies> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("while reading {}", path.display()))?;
+    let authz = crosscheck_policy::Authorizer::from_text(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(Policies {
+        authz,
+        path: path.to_path_buf(),
+        sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
+    })
+}
+
+/// The application state: the shipped policies or `policies`, the matching index built from
+/// the store when a model is given, and requests left waiting before a restart resumed.
+pub async fn app(
+    store: Store,
+    model: Option<Model>,
+    limits: Limits,
+    policies: Option<Policies>,
+) -> Result<AppState> {
+    let state = match policies {
+        None => AppState::new(store, limits).context("while loading the shipped policies")?,
+        Some(p) => {
+            let state = AppState::with_authorizer(store, limits, p.authz);
+            // Replacing the policies changes who may do what (RULES 30): on the record.
+            let mut tx = state.store.begin().await?;
+            tx.record(crosscheck_web::service::draft(
+                "operator",
+                "policy.replaced",
+                &[],
+                &format!("sha256:{}", p.sha256),
+            ))
+            .await?;
+            tx.commit().await?;
+            eprintln!(
+                "serve: replacement policies from {} (sha256 {})",
+                p.path.display(),
+                p.sha256
+            );
+            state
+        }
+    };
     match model {
         Some(model) => {
             let spin = crate::spinner("building the matching index from the store");
@@ -229,6 +282,7 @@ pub async fn serve_until_interrupted(state: AppState, listen: &str) -> Result<()
 /// `crosscheck serve`.
 pub fn serve(args: &ServeArgs) -> Result<()> {
     init_tracing();
+    let policies = args.policies.as_deref().map(load_policies).transpose()?;
     runtime()?.block_on(async {
         let store = args.store.open().await?;
         let model_path = args
@@ -246,7 +300,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             per_minute: args.rate_limit,
             ..Limits::default()
         };
-        let state = app(store, model, limits).await?;
+        let state = app(store, model, limits, policies).await?;
         crosscheck_web::spawn_housekeeping(
             state.clone(),
             std::time::Duration::from_secs(args.checkpoint_every.max(1)),

@@ -661,3 +661,82 @@ fn admin_manages_users_tokens_and_holds_in_the_store_and_the_ledger_records_it()
     // alice, the token and the flag: three entries (refused changes record nothing).
     assert!(text(&o.stdout).contains("3 entries"), "{}", text(&o.stdout));
 }
+
+/// `serve --policies FILE`: a replacement that fails the checks stops the server before the
+/// store is touched, naming the file; a valid one starts it, and its SHA-256 is in the ledger.
+#[test]
+fn serve_refuses_a_bad_policy_file_and_records_a_replacement_in_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+
+    let bad = dir.path().join("bad.cedar");
+    std::fs::write(&bad, "permit(principal, action, resource);\n").unwrap();
+    let o = crosscheck(&[
+        "serve",
+        "--data-dir",
+        d,
+        "--listen",
+        "127.0.0.1:0",
+        "--policies",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("bad.cedar"), "{}", text(&o.stderr));
+    assert!(!data.exists(), "the store was opened for a bad policy file");
+
+    let good = dir.path().join("good.cedar");
+    std::fs::write(&good, crosscheck_policy::SHIPPED_POLICIES).unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crosscheck"))
+        .args([
+            "serve",
+            "--data-dir",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--policies",
+        ])
+        .arg(&good)
+        .stdout(std::fs::File::create(dir.path().join("serve.out")).unwrap())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let started = loop {
+        let out = std::fs::read_to_string(&log).unwrap_or_default();
+        if out.contains("listening on") {
+            break out;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve exited ({status}): {out}");
+        }
+        assert!(std::time::Instant::now() < deadline, "no start: {out}");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(started.contains("replacement policies from"), "{started}");
+
+    let export = dir.path().join("export");
+    let o = crosscheck(&[
+        "ledger",
+        "export",
+        "--data-dir",
+        d,
+        "--out",
+        export.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let entries = std::fs::read_to_string(export.join("entries.jsonl")).unwrap();
+    assert!(entries.contains("policy.replaced"), "{entries}");
+    let digest = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            crosscheck_policy::SHIPPED_POLICIES.as_bytes(),
+        ))
+    };
+    assert!(entries.contains(&format!("sha256:{digest}")), "{entries}");
+    let o = crosscheck(&["ledger", "verify", "--data-dir", d]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

@@ -124,15 +124,21 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// State over `store` with the shipped policies.
     pub fn new(store: Store, limits: Limits) -> Result<AppState, crosscheck_policy::PolicyError> {
-        Ok(AppState(Arc::new(Inner {
+        Ok(AppState::with_authorizer(store, limits, Authorizer::new()?))
+    }
+
+    /// [`AppState::new`] with a given policy set (an operator's replacement, checked by
+    /// [`Authorizer::from_text`]).
+    pub fn with_authorizer(store: Store, limits: Limits, authz: Authorizer) -> AppState {
+        AppState(Arc::new(Inner {
             store,
-            authz: Authorizer::new()?,
+            authz,
             matcher: RwLock::new(None),
             metrics: Metrics::default(),
             limiter: Limiter::new(limits.per_minute),
             login_failures: auth::LoginThrottle::default(),
             limits,
-        })))
+        }))
     }
 
     /// The current matcher, if one is loaded.
