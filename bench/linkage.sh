@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q
-bin=./target/release/crosscheck
+bin="${CARGO_TARGET_DIR:-./target}/release/crosscheck"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sizes=("200000 20000")

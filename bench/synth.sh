@@ -10,6 +10,6 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for fmt in csv parquet; do
   /usr/bin/time -f "synth $fmt: %e s wall, %M KiB peak RSS" \
-    ./target/release/crosscheck synth --people "$people" --subjects "$subjects" --seed 1 --out "$out/$fmt" --format "$fmt"
+    "${CARGO_TARGET_DIR:-./target}/release/crosscheck" synth --people "$people" --subjects "$subjects" --seed 1 --out "$out/$fmt" --format "$fmt"
   du -sh "$out/$fmt"
 done

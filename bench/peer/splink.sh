@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install -q "splink==5.0.0"
 fi
 cargo build --release --locked -q
-bin=./target/release/crosscheck
+bin="${CARGO_TARGET_DIR:-./target}/release/crosscheck"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin" synth --people "$people" --subjects "$subjects" --seed 1 --out "$work" 2>/dev/null

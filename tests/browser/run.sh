@@ -4,7 +4,8 @@
 # port with a small synthetic population, runs the tests, stops the server, and exits non-zero
 # when anything fails. Screenshots of every page go to target/browser-screenshots/.
 #
-#   tests/browser/run.sh                     builds target/release/crosscheck if needed
+#   tests/browser/run.sh                     builds the release binary if needed (in
+#                                            $CARGO_TARGET_DIR when set, else target/)
 #   CROSSCHECK_BIN=path tests/browser/run.sh uses that binary instead
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,7 +33,7 @@ fi
 bin="${CROSSCHECK_BIN:-}"
 if [ -z "$bin" ]; then
     cargo build --release --locked -p crosscheck-cli
-    bin="$root/target/release/crosscheck"
+    bin="${CARGO_TARGET_DIR:-$root/target}/release/crosscheck"
 fi
 
 work="$(mktemp -d)"
