@@ -374,6 +374,10 @@ pub struct LinkResult {
     pub runner_up_weight: Option<f64>,
     /// Per-field evidence, `field=level:+weight` separated by `;`.
     pub evidence: Option<String>,
+    /// Why the outcome is not `match` though a candidate exists (`close_competitor`,
+    /// `uncertain`, `name_not_in_agreement`, `not_corroborated`, `tin_not_in_agreement`,
+    /// `below_minimum_identifiers`).
+    pub reason: Option<String>,
 }
 
 impl LinkResult {
@@ -394,6 +398,7 @@ impl LinkResult {
             runner_up_tin: None,
             runner_up_weight: None,
             evidence: None,
+            reason: None,
         }
     }
 }
@@ -428,6 +433,7 @@ impl Record for LinkResult {
         opt("runner_up_tin"),
         opt("runner_up_weight"),
         opt("evidence"),
+        opt("reason"),
     ];
 
     fn from_values(v: &Values<'_>, _: &mut Vec<FieldIssue>) -> Result<Self, FieldIssue> {
@@ -468,6 +474,7 @@ impl Record for LinkResult {
             runner_up_tin: owned(v.get("runner_up_tin")),
             runner_up_weight: parse_f64(v, "runner_up_weight")?,
             evidence: owned(v.get("evidence")),
+            reason: owned(v.get("reason")),
         })
     }
 
@@ -489,6 +496,7 @@ impl Record for LinkResult {
             cell(&self.runner_up_tin),
             num(self.runner_up_weight),
             cell(&self.evidence),
+            cell(&self.reason),
         ]
     }
 

@@ -7,6 +7,7 @@
 //! file is kept. Row numbers count data rows from 1 (the header is not a row), so row `n` is
 //! line `n + 1` of a CSV file without embedded newlines.
 
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -21,6 +22,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::Date;
 
@@ -346,50 +348,45 @@ impl<T: Record> Collector<T> {
         self.loaded.rejected.push(RowIssue { row, issue });
     }
 
-    /// Rejects every row whose unique key an earlier row already has (found by sorting, so
-    /// no key is copied), and puts the rejections in row order.
+    /// Rejects every row whose unique key an earlier row already has (one pass over a hash
+    /// map of borrowed keys, so no key is copied), and puts the rejections in row order.
     fn finish(mut self) -> Loaded<T> {
         let l = &mut self.loaded;
-        let mut order: Vec<usize> = (0..l.records.len())
-            .filter(|&i| l.records[i].unique_key().is_some())
-            .collect();
-        order.sort_by(|&a, &b| {
-            l.records[a]
-                .unique_key()
-                .cmp(&l.records[b].unique_key())
-                .then(a.cmp(&b))
-        });
-        let mut duplicate = vec![false; l.records.len()];
-        for pair in order.windows(2) {
-            if l.records[pair[0]].unique_key() == l.records[pair[1]].unique_key() {
-                duplicate[pair[1]] = true;
+        // (index of the duplicate, row of the first record with its key)
+        let duplicates: Vec<(usize, u64)> = {
+            let mut first: FxHashMap<&str, u64> = FxHashMap::default();
+            first.reserve(l.records.len());
+            l.records
+                .iter()
+                .zip(&l.rows)
+                .enumerate()
+                .filter_map(|(i, (r, &row))| {
+                    let key = r.unique_key()?;
+                    match first.entry(key) {
+                        Entry::Occupied(e) => Some((i, *e.get())),
+                        Entry::Vacant(v) => {
+                            v.insert(row);
+                            None
+                        }
+                    }
+                })
+                .collect()
+        };
+        if !duplicates.is_empty() {
+            let mut keep = vec![true; l.records.len()];
+            for &(i, first_row) in &duplicates {
+                keep[i] = false;
+                let issue =
+                    FieldIssue::new(T::COLUMNS[0].name, format!("duplicate of row {first_row}"));
+                l.rejected.push(RowIssue {
+                    row: l.rows[i],
+                    issue,
+                });
             }
-        }
-        if duplicate.iter().any(|d| *d) {
-            let mut first_row: Option<u64> = None;
-            let mut previous: Option<usize> = None;
-            for &i in &order {
-                let same = previous
-                    .is_some_and(|p| l.records[p].unique_key() == l.records[i].unique_key());
-                if !same {
-                    first_row = Some(l.rows[i]);
-                }
-                if duplicate[i] {
-                    let issue = FieldIssue::new(
-                        T::COLUMNS[0].name,
-                        format!("duplicate of row {}", first_row.unwrap_or(0)),
-                    );
-                    l.rejected.push(RowIssue {
-                        row: l.rows[i],
-                        issue,
-                    });
-                }
-                previous = Some(i);
-            }
-            let mut keep = duplicate.iter().map(|d| !d);
-            let mut keep_rows = keep.clone();
-            l.records.retain(|_| keep.next().unwrap_or(true));
-            l.rows.retain(|_| keep_rows.next().unwrap_or(true));
+            let mut records = keep.iter();
+            l.records.retain(|_| *records.next().unwrap_or(&true));
+            let mut rows = keep.iter();
+            l.rows.retain(|_| *rows.next().unwrap_or(&true));
             l.rejected.sort_by_key(|r| r.row);
         }
         self.loaded

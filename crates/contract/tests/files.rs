@@ -126,6 +126,11 @@ fn csv_and_parquet_round_trip_every_row_type() {
             runner_up_tin: None,
             runner_up_weight: None,
             evidence: Some("given=exact:+4.000000".into()),
+            reason: None,
+        },
+        LinkResult {
+            reason: Some("close_competitor".into()),
+            ..LinkResult::new("S3", Outcome::Review, Some("912701234".into()))
         },
         LinkResult::new("S2", Outcome::NoMatch, None),
     ];

@@ -129,6 +129,9 @@ pub struct Report {
     pub by_kind: BTreeMap<String, Line>,
     /// By name origin.
     pub by_origin: BTreeMap<String, Line>,
+    /// By why a subject with a candidate was not matched automatically (the result's
+    /// `reason`): how many of the subjects each rule held back were right candidates.
+    pub by_reason: BTreeMap<String, Line>,
     /// By distortion (a subject counts once under each distortion it has).
     pub by_distortion: BTreeMap<String, Line>,
     /// By identifiers in the request (see [`by_identifiers`]); empty unless computed.
@@ -237,12 +240,13 @@ pub fn evaluate(truth: &[Truth], results: &[LinkResult]) -> Report {
     let t = Tally::new(truth, results);
     Report {
         overall: t
-            .slices(|_| vec![String::new()])
+            .slices(|_, _| vec![String::new()])
             .remove("")
             .unwrap_or_else(|| Line::from(&Slice::default())),
-        by_kind: t.slices(|t| vec![label(&t.kind)]),
-        by_origin: t.slices(|t| vec![label(&t.origin)]),
-        by_distortion: t.slices(|t| {
+        by_kind: t.slices(|t, _| vec![label(&t.kind)]),
+        by_origin: t.slices(|t, _| vec![label(&t.origin)]),
+        by_reason: t.slices(|_, r| r.reason.iter().cloned().collect()),
+        by_distortion: t.slices(|t, _| {
             if t.distortions.is_empty() {
                 vec!["(none)".to_owned()]
             } else {
@@ -271,7 +275,7 @@ pub fn by_identifiers(
             (s.subject_id.as_str(), p.dob.is_some() || p.tin.is_some())
         })
         .collect();
-    Tally::new(truth, results).slices(|t| match identified.get(t.subject_id.as_str()) {
+    Tally::new(truth, results).slices(|t, _| match identified.get(t.subject_id.as_str()) {
         Some(true) => {
             let origin = t.origin.clone().unwrap_or_else(|| "(none)".to_owned());
             vec![
@@ -306,11 +310,11 @@ impl<'a> Tally<'a> {
     }
 
     /// One line per key; a subject counts under every key `keys` gives it.
-    fn slices(&self, keys: impl Fn(&Truth) -> Vec<String>) -> BTreeMap<String, Line> {
+    fn slices(&self, keys: impl Fn(&Truth, &LinkResult) -> Vec<String>) -> BTreeMap<String, Line> {
         let mut out: BTreeMap<String, Slice> = BTreeMap::new();
         for (t, r) in &self.joined {
             let right = r.tin.as_ref().is_some_and(|tin| t.tins.contains(tin));
-            for k in keys(t) {
+            for k in keys(t, r) {
                 out.entry(k)
                     .or_default()
                     .add(!t.tins.is_empty(), r.outcome, right);
@@ -393,6 +397,7 @@ impl Report {
             ("identifiers", &self.by_identifiers),
             ("kind", &self.by_kind),
             ("origin", &self.by_origin),
+            ("not matched, by why", &self.by_reason),
             ("distortion", &self.by_distortion),
         ] {
             if lines.is_empty() {
@@ -467,7 +472,10 @@ mod tests {
         let results = vec![
             result("a", Outcome::Match, Some("922700001")), // right (the person's ITIN)
             result("b", Outcome::Match, Some("999999999")), // wrong person
-            result("c", Outcome::Review, Some("333333333")), // review, right candidate
+            LinkResult {
+                reason: Some("name_not_in_agreement".into()),
+                ..result("c", Outcome::Review, Some("333333333")) // review, right candidate
+            },
             result("d", Outcome::Match, Some("111111111")), // relative matched: wrong
             result("e", Outcome::NoMatch, None),
             result("zz", Outcome::NoMatch, None),
@@ -499,6 +507,10 @@ mod tests {
         assert_eq!(r.by_distortion["typo_given"].rates.recall, Some(0.5));
         assert_eq!(r.by_distortion["nickname"].rates.recall, Some(0.0));
         assert_eq!(r.by_distortion["(none)"].counts.subjects, 2);
+        // Only results that give a reason are sliced by it.
+        assert_eq!(r.by_reason.len(), 1);
+        let held = &r.by_reason["name_not_in_agreement"];
+        assert_eq!((held.counts.reviews, held.counts.correct_reviews), (1, 1));
     }
 
     #[test]

@@ -336,12 +336,12 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
                 } else {
                     Some("uncertain")
                 }
-            } else if levels[0] > 3 || levels[1] > 3 {
+            } else if !names_agree(&levels) {
                 Some("name_not_in_agreement")
-            } else if !corroborated(&levels) {
-                Some("not_corroborated")
             } else if subject.tin.is_some() && levels[4] != 0 {
                 Some("tin_not_in_agreement")
+            } else if !corroborated(&levels) {
+                Some("not_corroborated")
             } else {
                 None
             };
@@ -364,15 +364,29 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     }
 }
 
-/// Whether a person-level identifier backs the name: date of birth exact (or day and month
-/// swapped), TIN exact, or a date of birth one digit off with the address in agreement — and
+/// Whether the names agree as RULES.md rule 18 asks: the family name (the IRS name control
+/// is read from it) at least weakly, and the given name at least weakly or left out. A
+/// different name is never matched automatically, however strong the rest: a relative at
+/// the same address differs exactly there.
+pub fn names_agree(levels: &[u8; 5]) -> bool {
+    let [given, family, ..] = *levels;
+    family <= 3 && (given <= 3 || given == MISSING)
+}
+
+/// Whether a person-level identifier backs the names. The taxpayer's own TIN does, whatever
+/// else was mistyped (TINs are never shared, and rule 18 has already checked the names);
+/// otherwise the given name must be there (twins share everything else) and the date of
+/// birth exact, day and month swapped, or one digit off with the address in agreement — and
 /// neither date of birth nor TIN in disagreement. Names and addresses are shared within
 /// families (a son named for his father who never filed lives at the same address), so
-/// without a date of birth or TIN nothing is released automatically (RULES.md rules 18, 19).
+/// without a date of birth or TIN nothing is released automatically (rules 18, 19).
 pub fn corroborated(levels: &[u8; 5]) -> bool {
-    let [_, _, dob, address, tin] = *levels;
+    let [given, _, dob, address, tin] = *levels;
+    if tin == 0 {
+        return true;
+    }
     let contradicted = dob == 4 || tin == 2;
-    let identified = dob <= 1 || tin == 0 || (dob == 2 && address <= 1);
+    let identified = given != MISSING && (dob <= 1 || (dob == 2 && address <= 1));
     identified && !contradicted
 }
 

@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{FIELDS, LEVELS, MISSING};
 
+/// Position of the TIN in the comparison vector.
+const TIN: usize = 4;
+
+/// Numbers one digit (9 × 9) or one adjacent transposition (8) away from a nine-digit TIN.
+pub const TIN_NEIGHBOURS: f64 = 89.0;
+
 /// Probabilities of one comparison level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Level {
@@ -222,6 +228,12 @@ impl Model {
     }
 
     /// Sets u from level counts observed on random pairs (Laplace-smoothed).
+    ///
+    /// Two different people's TINs almost never agree or differ by one digit, so random
+    /// pairs show neither and both u's sit at the smoothing floor — which would make a TIN one
+    /// digit off as strong as an exact one. Every number has [`TIN_NEIGHBOURS`] numbers one
+    /// digit or one transposition away, so between different people a near TIN is that many
+    /// times likelier than an exact one: u(one digit) is at least that multiple of u(exact).
     pub fn set_u(&mut self, counts: &[Vec<u64>]) {
         for (field, c) in self.fields.iter_mut().zip(counts) {
             let total: u64 = c.iter().sum::<u64>() + c.len() as u64;
@@ -229,6 +241,8 @@ impl Model {
                 level.u = (*n + 1) as f64 / total as f64;
             }
         }
+        let tin = &mut self.fields[TIN].levels;
+        tin[1].u = tin[1].u.max((TIN_NEIGHBOURS * tin[0].u).min(0.5));
     }
 
     /// Sets m from level counts among confident pairs (Laplace-smoothed).

@@ -194,6 +194,74 @@ fn household_twin_and_namesake_cases_are_never_matched_automatically() {
     );
 }
 
+/// A subject's own TIN, with the names in agreement, identifies them even where another
+/// field was mistyped or left out — the way benchmark records (FEBRL) and real requests are
+/// damaged — while a missing given name without the TIN still cannot tell twins apart.
+#[test]
+fn the_taxpayers_own_tin_identifies_a_subject_with_a_missing_given_name_or_a_wrong_birth_date() {
+    let (index, model) = trained();
+    let tin_of = |t: u32| index.taxpayers[t as usize].tin().digits();
+    let with_tin = |mut s: Subject, tin: &str| {
+        s.tin = Some(tin.into());
+        s
+    };
+    let no_given = |mut s: Subject| {
+        s.given_name = None;
+        s
+    };
+    let twin = subject(
+        "Marta",
+        "Zubizarreta Olano",
+        Some("1995-08-21"),
+        "77 Highland Ave",
+        "77005",
+    );
+    // Given name missing: the father's TIN tells him from his son, who shares his name,
+    // address and (one digit off) his TIN.
+    let father = subject(
+        "Jose",
+        "Zubizarreta Olano",
+        Some("1960-05-10"),
+        "77 Highland Ave",
+        "77005",
+    );
+    let d = decide(
+        &index,
+        &model,
+        &with_tin(no_given(father.clone()), "501-11-1111"),
+    );
+    assert_eq!(d.outcome, Outcome::Match, "{d:?}");
+    assert_eq!(tin_of(d.best.unwrap().taxpayer), "501111111");
+    // Without the given name nothing else tells one twin from the other ...
+    let d = decide(&index, &model, &no_given(twin.clone()));
+    assert_ne!(d.outcome, Outcome::Match, "{d:?}");
+    // ... and their TINs are consecutive, as twins' often are: her own TIN makes her the best
+    // candidate, and a mistyped one would point at her sister, so a person still decides.
+    let d = decide(
+        &index,
+        &model,
+        &with_tin(no_given(twin.clone()), "501-11-1114"),
+    );
+    assert_eq!(d.outcome, Outcome::Review, "{d:?}");
+    assert_eq!(tin_of(d.best.unwrap().taxpayer), "501111114");
+    // A mistyped date of birth: her TIN and names still identify her.
+    let mut typo = with_tin(twin.clone(), "501-11-1114");
+    typo.dob = Some("1959-08-21".into());
+    let d = decide(&index, &model, &typo);
+    assert_eq!(d.outcome, Outcome::Match, "{d:?}");
+    assert_eq!(tin_of(d.best.unwrap().taxpayer), "501111114");
+    // The law's floor stays: a supplied TIN that does not agree, or a name that does not,
+    // is a person's decision (RULES 18).
+    let d = decide(&index, &model, &with_tin(twin.clone(), "601-11-1114"));
+    assert_eq!(d.outcome, Outcome::Review, "{d:?}");
+    assert_eq!(d.reason, Some("tin_not_in_agreement"));
+    let mut renamed = with_tin(father.clone(), "501-11-1111");
+    renamed.given_name = Some("Pedro".into());
+    let d = decide(&index, &model, &renamed);
+    assert_eq!(d.outcome, Outcome::Review, "{d:?}");
+    assert_eq!(d.reason, Some("name_not_in_agreement"));
+}
+
 #[test]
 fn every_decision_carries_its_evidence() {
     let (index, model) = trained();
