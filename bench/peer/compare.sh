@@ -5,7 +5,7 @@
 # environment under target/peer-venv (from PyPI) when it is missing, runs both linkers as
 # processes under /usr/bin/time, scores both results with `crosscheck evaluate`, and prints
 # one table. Splink's configuration is documented at the top of bench/peer/splink_link.py.
-# Used by bench/peer/splink.sh (synthetic data) and bench/febrl/febrl4.sh (FEBRL4).
+# Used by bench/peer/splink.sh (synthetic data) and bench/febrl/febrl.sh (FEBRL).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$1

