@@ -407,7 +407,11 @@ fn read_csv<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
 }
 
 /// Reads CSV rows of type `T` from any reader; `path` only names the source in errors.
-pub fn read_csv_from<T: Record, R: std::io::Read>(
+///
+/// The CSV parser is sequential; building typed rows runs on every core. The two overlap:
+/// while one batch of records is being turned into rows, the parser fills the other (the
+/// two batches' record buffers are reused, not reallocated per row).
+pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
     path: &Path,
     reader: R,
 ) -> Result<Loaded<T>, FileError> {
@@ -420,50 +424,66 @@ pub fn read_csv_from<T: Record, R: std::io::Read>(
         .collect();
     let map = column_map::<T>(path, &header)?;
     let mut collector = Collector::<T>::new();
-    let mut batch: Vec<csv::ByteRecord> = Vec::with_capacity(BATCH);
-    let mut row = 0u64;
-    loop {
-        // The parser is sequential; building typed rows from a batch runs on every core.
-        batch.clear();
-        while batch.len() < BATCH {
-            let mut record = csv::ByteRecord::new();
-            match csv.read_byte_record(&mut record) {
+    let fill = |csv: &mut csv::Reader<R>, batch: &mut Batch| -> Result<(), FileError> {
+        batch.len = 0;
+        while batch.len < BATCH {
+            if batch.records.len() == batch.len {
+                batch.records.push(csv::ByteRecord::new());
+            }
+            match csv.read_byte_record(&mut batch.records[batch.len]) {
                 Ok(false) => break,
-                Ok(true) => batch.push(record),
+                Ok(true) => batch.len += 1,
                 Err(e) => return Err(csv_error(path, &e)),
             }
         }
-        if batch.is_empty() {
-            break;
-        }
+        Ok(())
+    };
+    let (mut current, mut next) = (Batch::default(), Batch::default());
+    fill(&mut csv, &mut current)?;
+    let mut row = 0u64;
+    while current.len > 0 {
         let first = row + 1;
-        row += batch.len() as u64;
-        let parsed: Vec<Option<Parsed<T>>> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(i, record)| {
-                // Cells borrow from the record: a row type copies only what it keeps.
-                let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
-                    .iter()
-                    .map(|pos| {
-                        pos.and_then(|p| record.get(p))
-                            .map(std::str::from_utf8)
-                            .transpose()
+        row += current.len as u64;
+        let (parsed, filled) = rayon::join(
+            || {
+                current.records[..current.len]
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, record)| {
+                        // Cells borrow from the record: a row type copies only what it keeps.
+                        let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
+                            .iter()
+                            .map(|pos| {
+                                pos.and_then(|p| record.get(p))
+                                    .map(std::str::from_utf8)
+                                    .transpose()
+                            })
+                            .collect();
+                        cells
+                            .ok()
+                            .map(|cells| parse_row::<T>(first + i as u64, &cells))
                     })
-                    .collect();
-                cells
-                    .ok()
-                    .map(|cells| parse_row::<T>(first + i as u64, &cells))
-            })
-            .collect();
+                    .collect::<Vec<Option<Parsed<T>>>>()
+            },
+            || fill(&mut csv, &mut next),
+        );
         for (i, p) in parsed.into_iter().enumerate() {
             match p {
                 Some(p) => collector.add(p),
                 None => collector.reject(first + i as u64, "row is not valid UTF-8"),
             }
         }
+        filled?;
+        std::mem::swap(&mut current, &mut next);
     }
     Ok(collector.finish())
+}
+
+/// Records read from a CSV file, of which the first `len` are this batch's.
+#[derive(Default)]
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    len: usize,
 }
 
 fn field_text(field: &Field) -> Option<String> {

@@ -509,12 +509,21 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
         let n = t.names.first()?;
         Some((n.given.clone()?, n.family.clone()?, *t.dobs.first()?))
     };
-    let mut ssn_by_key: HashMap<(Text, Text, Date), Vec<usize>> = HashMap::default();
+    // Only the keys some ITIN filer has can merge: collect those first (ITINs are few), then
+    // the SSN filers with one of them.
+    let mut ssn_by_key: HashMap<(Text, Text, Date), Vec<usize>> = taxpayers
+        .iter()
+        .filter(|t| t.tins[0].kind() == TinKind::Itin)
+        .filter_map(|t| person_key(t).map(|k| (k, Vec::new())))
+        .collect();
+    if ssn_by_key.is_empty() {
+        return;
+    }
     for (i, t) in taxpayers.iter().enumerate() {
         if t.tins[0].kind() == TinKind::Ssn
-            && let Some(k) = person_key(t)
+            && let Some(ssns) = person_key(t).and_then(|k| ssn_by_key.get_mut(&k))
         {
-            ssn_by_key.entry(k).or_default().push(i);
+            ssns.push(i);
         }
     }
     let mut absorbed = vec![false; taxpayers.len()];

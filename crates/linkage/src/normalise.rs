@@ -19,7 +19,7 @@ pub type Text = std::sync::Arc<str>;
 /// becomes a reference to it.
 #[derive(Debug, Default)]
 pub struct Pool {
-    seen: std::collections::HashSet<Text>,
+    seen: rustc_hash::FxHashSet<Text>,
 }
 
 impl Pool {
