@@ -192,8 +192,8 @@ pub struct Index {
     /// `block_dir[b]..block_dir[b + 1]` is the range of `block_keys` whose top
     /// [`DIR_BITS`] bits are `b`: a lookup searches a few entries instead of all of them.
     block_dir: Vec<u64>,
-    given_tf: HashMap<String, u32>,
-    family_tf: HashMap<String, u32>,
+    given_tf: HashMap<Text, u32>,
+    family_tf: HashMap<Text, u32>,
     /// Taxpayers per (given name, family-name reading), keyed by [`pair_key`]: names cluster
     /// by origin, so a given name's frequency among people of one surname is what an exact
     /// full-name agreement is worth.
@@ -322,8 +322,8 @@ impl Index {
         for b in 1..block_dir.len() {
             block_dir[b] += block_dir[b - 1];
         }
-        let mut given_tf: HashMap<String, u32> = HashMap::default();
-        let mut family_tf: HashMap<String, u32> = HashMap::default();
+        let mut given_tf: HashMap<Text, u32> = HashMap::default();
+        let mut family_tf: HashMap<Text, u32> = HashMap::default();
         let mut pair_tf: HashMap<u64, u32> = HashMap::default();
         for t in &taxpayers {
             let mut pairs: Vec<u64> = t
@@ -341,13 +341,13 @@ impl Index {
             gs.sort();
             gs.dedup();
             for g in gs {
-                *given_tf.entry(g.to_string()).or_default() += 1;
+                *given_tf.entry(g.clone()).or_default() += 1;
             }
             let mut fs: Vec<&Text> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
             fs.sort();
             fs.dedup();
             for f in fs {
-                *family_tf.entry(f.to_string()).or_default() += 1;
+                *family_tf.entry(f.clone()).or_default() += 1;
             }
         }
         Index {
