@@ -89,6 +89,20 @@ struct SynthArgs {
     /// File format.
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     format: FormatArg,
+    /// Name origins of the population as weights, e.g. `vietnamese=0.6,hispanic=0.4`
+    /// (origins left out get no one). Default: a large US metro area's mix (docs/synth.md).
+    #[arg(long, value_parser = parse_origins)]
+    origins: Option<Origins>,
+}
+
+/// A parsed `--origins` value.
+#[derive(Clone)]
+struct Origins(Vec<(crosscheck_synth::names::Origin, f64)>);
+
+fn parse_origins(text: &str) -> Result<Origins, String> {
+    crosscheck_synth::rates::parse_origins(text)
+        .map(Origins)
+        .map_err(|e| e.to_string())
 }
 
 #[derive(clap::Args)]
@@ -235,7 +249,10 @@ fn run(cli: Cli) -> Result<()> {
             if args.people == 0 {
                 bail!("--people must be at least 1");
             }
-            let config = SynthConfig::sized(args.people, args.subjects, args.seed);
+            let mut config = SynthConfig::sized(args.people, args.subjects, args.seed);
+            if let Some(Origins(origins)) = args.origins {
+                config.rates.origins = origins;
+            }
             synth(&config, &args.out, args.format.into()).map(|_| ())
         }
         Command::Link(args) => link::run(&args).map(|_| ()),

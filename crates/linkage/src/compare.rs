@@ -203,15 +203,19 @@ fn dob_level(s: Option<Date>, dobs: &[Date]) -> u8 {
             0
         } else if s.year() == c.year() && s.month() == c.day() && s.day() == c.month() {
             1
-        } else if digits(&s)
-            .iter()
-            .zip(digits(c))
-            .filter(|(a, b)| **a != *b)
-            .count()
-            == 1
+        } else if s.year().abs_diff(c.year()) <= 1
+            && digits(&s)
+                .iter()
+                .zip(digits(c))
+                .filter(|(a, b)| **a != *b)
+                .count()
+                == 1
         {
+            // One digit, and the years at most one apart: a typo. A year digit that moves
+            // the year further (1970 for 1978) is how two brothers of one name and one
+            // birthday at one address differ, so it counts only as the same month and day.
             2
-        } else if (s.month() == c.month() && s.day() == c.day() && s.year().abs_diff(c.year()) == 1)
+        } else if (s.month() == c.month() && s.day() == c.day())
             || (s.year() == c.year() && s.month() == c.month())
         {
             3
@@ -464,6 +468,25 @@ mod tests {
         };
         let s = p.name.swapped();
         (p, s)
+    }
+
+    #[test]
+    fn a_year_digit_that_moves_the_year_further_than_one_is_not_a_typo_level() {
+        let d = |s: &str| Date::parse_iso(s).unwrap();
+        let filed = [d("1978-02-17")];
+        let level = |s: &str| dob_level(Some(d(s)), &filed);
+        assert_eq!(level("1978-02-17"), 0);
+        assert_eq!(level("1978-02-18"), 2, "a day digit");
+        assert_eq!(level("1978-03-17"), 2, "a month digit");
+        assert_eq!(level("1979-02-17"), 2, "a year digit, one year off");
+        assert_eq!(
+            level("1970-02-17"),
+            3,
+            "same month and day, eight years apart"
+        );
+        assert_eq!(level("1988-02-17"), 3, "same month and day, a decade apart");
+        assert_eq!(level("1978-02-25"), 3, "same year and month");
+        assert_eq!(level("1990-07-04"), 4);
     }
 
     #[test]

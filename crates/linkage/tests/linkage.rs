@@ -76,6 +76,18 @@ fn trained() -> (Index, Model) {
                 "77005",
             ));
         }
+        // A common surname: its address agreement is strong evidence.
+        id += 1;
+        returns.push(ret(
+            id,
+            "501-11-1115",
+            year,
+            "EZEQUIEL",
+            "GARCIA",
+            "1978-02-17",
+            "12 OAK ST",
+            "77005",
+        ));
     }
     let index = Index::build(&returns);
     let prepared: Vec<_> = data.subjects.iter().map(prepare).collect();
@@ -132,6 +144,18 @@ fn household_twin_and_namesake_cases_are_never_matched_automatically() {
                 "Zubizarreta",
                 Some("1995-08-21"),
                 "77 Highland Ave",
+                "77005",
+            ),
+        ),
+        // A brother of the same name and birthday, eight years older (1970 for 1978: one
+        // digit apart), at the same address, who never filed.
+        (
+            "same-named brother, one year digit apart",
+            subject(
+                "Ezequiel",
+                "Garcia",
+                Some("1970-02-17"),
+                "12 Oak St",
                 "77005",
             ),
         ),

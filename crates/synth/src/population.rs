@@ -234,8 +234,8 @@ impl Drawer {
     pub fn new(rates: Rates) -> Drawer {
         Drawer {
             vocab: Origin::ALL.iter().map(|&o| Vocab::new(o)).collect(),
-            origin_w: WeightedIndex::new(rates::ORIGIN_SHARES.iter().map(|(_, w)| *w))
-                .expect("origin shares are positive"),
+            origin_w: WeightedIndex::new(rates.origins.iter().map(|(_, w)| *w))
+                .expect("origin shares are checked when parsed"),
             city_w: zipf(CITIES.len(), 0.7),
             streets: STREETS.split_whitespace().collect(),
             rates,
@@ -249,7 +249,7 @@ impl Drawer {
 
     /// A random origin, by population share.
     pub fn origin(&self, rng: &mut impl Rng) -> Origin {
-        rates::ORIGIN_SHARES[self.origin_w.sample(rng)].0
+        self.rates.origins[self.origin_w.sample(rng)].0
     }
 
     /// A surname of `origin`.

@@ -3,7 +3,8 @@
 
 use crate::names::Origin;
 
-/// Share of the population by name origin (sums to 1).
+/// Default share of the population by name origin (sums to 1): roughly a large US metro
+/// area's mix. [`Rates::origins`] holds the shares in use.
 pub const ORIGIN_SHARES: [(Origin, f64); 9] = [
     (Origin::Anglo, 0.40),
     (Origin::Hispanic, 0.25),
@@ -111,6 +112,9 @@ pub struct Distortions {
 /// Every rate of the generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rates {
+    /// Share of the population by name origin (weights; need not sum to 1). A population
+    /// dominated by one origin concentrates names: fewer surnames carry more people.
+    pub origins: Vec<(Origin, f64)>,
     /// Household size weights for sizes 1, 2, … 7.
     pub household_sizes: [f64; 7],
     /// Share of multi-person households with a partner.
@@ -152,6 +156,7 @@ pub struct Rates {
 impl Default for Rates {
     fn default() -> Rates {
         Rates {
+            origins: ORIGIN_SHARES.to_vec(),
             household_sizes: [0.28, 0.33, 0.15, 0.13, 0.06, 0.03, 0.02],
             partner_share: 0.75,
             hispanic_two_surnames: 0.85,
@@ -207,4 +212,49 @@ impl Default for Rates {
             },
         }
     }
+}
+
+/// Why an origin mix cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OriginsError {
+    /// Not `origin=weight`.
+    #[error("`{0}` is not origin=weight (e.g. vietnamese=0.6)")]
+    Shape(String),
+    /// An origin this generator has no names for.
+    #[error("unknown origin `{0}` (known: {known})", known = known_origins())]
+    Unknown(String),
+    /// A weight that is not a non-negative number, or no positive weight at all.
+    #[error("weights must be non-negative numbers with at least one above zero (`{0}`)")]
+    Weight(String),
+}
+
+fn known_origins() -> String {
+    Origin::ALL.map(Origin::as_str).join(", ")
+}
+
+/// Parses an origin mix written `vietnamese=0.6,hispanic=0.3,anglo=0.1`; origins left out
+/// get no one.
+pub fn parse_origins(text: &str) -> Result<Vec<(Origin, f64)>, OriginsError> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, weight) = part
+            .split_once('=')
+            .ok_or_else(|| OriginsError::Shape(part.to_owned()))?;
+        let origin = Origin::ALL
+            .into_iter()
+            .find(|o| o.as_str() == name.trim().to_ascii_lowercase())
+            .ok_or_else(|| OriginsError::Unknown(name.trim().to_owned()))?;
+        let w: f64 = weight
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w: &f64| w.is_finite() && *w >= 0.0)
+            .ok_or_else(|| OriginsError::Weight(part.to_owned()))?;
+        out.push((origin, w));
+    }
+    if !out.iter().any(|(_, w)| *w > 0.0) {
+        return Err(OriginsError::Weight(text.to_owned()));
+    }
+    Ok(out)
 }

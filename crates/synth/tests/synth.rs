@@ -293,3 +293,37 @@ fn subject_kinds_and_distortions_occur_at_their_documented_rates() {
         assert!(h > 50, "{name} occurs only {h} times");
     }
 }
+
+#[test]
+fn an_origin_mix_shapes_the_population_and_bad_mixes_are_refused() {
+    use crosscheck_synth::names::Origin;
+    use crosscheck_synth::rates::{OriginsError, parse_origins};
+    let mix = parse_origins("vietnamese=0.7, Korean=0.3").unwrap();
+    assert_eq!(mix, [(Origin::Vietnamese, 0.7), (Origin::Korean, 0.3)]);
+    let mut c = config(2_000, 300, 5);
+    c.rates.origins = mix;
+    let data = crosscheck_synth::generate(&c);
+    let origins: std::collections::BTreeSet<_> =
+        data.truth.iter().filter_map(|t| t.origin.clone()).collect();
+    assert_eq!(
+        origins.into_iter().collect::<Vec<_>>(),
+        ["korean", "vietnamese"]
+    );
+    assert!(matches!(
+        parse_origins("vietnamese"),
+        Err(OriginsError::Shape(_))
+    ));
+    assert!(matches!(
+        parse_origins("martian=1"),
+        Err(OriginsError::Unknown(_))
+    ));
+    assert!(matches!(
+        parse_origins("korean=-1"),
+        Err(OriginsError::Weight(_))
+    ));
+    assert!(matches!(
+        parse_origins("korean=0"),
+        Err(OriginsError::Weight(_))
+    ));
+    assert!(matches!(parse_origins(""), Err(OriginsError::Weight(_))));
+}
