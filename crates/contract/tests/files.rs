@@ -228,3 +228,40 @@ fn large_files_keep_row_order_and_find_duplicates_across_parallel_batches() {
         ]
     );
 }
+
+#[test]
+fn parquet_row_groups_read_in_parallel_keep_file_order_and_row_numbers() {
+    // 150,000 rows are three row groups; row 100,000 repeats row 7's id and row 140,001 has
+    // no id, so both errors sit in later groups than the rows they name.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("subjects.parquet");
+    let subjects: Vec<Subject> = (1..=150_000u32)
+        .map(|i| Subject {
+            subject_id: match i {
+                100_000 => "S7".to_owned(),
+                140_001 => String::new(),
+                _ => format!("S{i}"),
+            },
+            family_name: Some(format!("Name{i}")),
+            ..Subject::default()
+        })
+        .collect();
+    table::write_all(&path, &subjects).unwrap();
+    let loaded = table::read::<Subject>(&path).unwrap();
+    assert_eq!(loaded.records.len(), 149_998);
+    assert!(loaded.rows.windows(2).all(|w| w[0] < w[1]));
+    let names_follow_rows = loaded
+        .records
+        .iter()
+        .zip(&loaded.rows)
+        .all(|(r, row)| r.family_name.as_deref() == Some(format!("Name{row}").as_str()));
+    assert!(names_follow_rows);
+    let rejected: Vec<String> = loaded.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rejected,
+        [
+            "row 100000: subject_id: duplicate of row 7",
+            "row 140001: subject_id: is required but empty"
+        ]
+    );
+}
