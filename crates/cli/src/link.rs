@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crosscheck_contract::{LinkResult, Outcome, Subject, TaxReturn, table};
+use crosscheck_contract::{LinkResult, Outcome, Subject, table};
 use crosscheck_linkage::index::{Index, prepare};
 use crosscheck_linkage::link::{self, Compared};
 use crosscheck_linkage::model::Model;
@@ -80,17 +80,15 @@ fn load(inputs: &Inputs) -> Result<Prepared> {
     let (returns, subjects) = (inputs.returns.as_path(), inputs.subjects.as_path());
     let started = Instant::now();
     let spin = crate::spinner("reading the extract and the subjects");
-    let rows = crate::read_reported::<TaxReturn>(returns)?;
-    if rows.is_empty() {
+    // Returns are gathered per taxpayer as they are read; the extract is never held whole.
+    let builder = crate::read_into_index(returns)?;
+    if builder.returns() == 0 {
         bail!("{}: the extract has no usable returns", returns.display());
     }
     let subjects = crate::read_reported::<Subject>(subjects)?;
     let read = started.elapsed();
-    spin.set_message(format!("indexing {} returns", rows.len()));
-    let index = Index::build(&rows);
-    // Freeing millions of rows' strings takes a while (0.4 s at 1M people): another thread
-    // does it while the subjects are compared.
-    std::thread::spawn(move || drop(rows));
+    spin.set_message(format!("indexing {} returns", builder.returns()));
+    let index = builder.finish();
     spin.finish_and_clear();
     let built = started.elapsed();
     let prepared: Vec<_> = subjects.iter().map(prepare).collect();

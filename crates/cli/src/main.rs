@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crosscheck_contract::table::{self, Record};
-use crosscheck_contract::{Format, LinkResult, Truth};
+use crosscheck_contract::{Format, LinkResult, RowIssue, TaxReturn, Truth};
 use crosscheck_synth::{Phase, SynthConfig};
 
 mod admin;
@@ -149,21 +149,46 @@ pub(crate) fn spinner(message: &str) -> ProgressBar {
 pub(crate) fn read_reported<T: Record>(path: &Path) -> Result<Vec<T>> {
     let loaded =
         table::read::<T>(path).with_context(|| format!("while reading the {}", T::WHAT))?;
-    for issue in &loaded.rejected {
+    report_issues(
+        path,
+        &loaded.rejected,
+        &loaded.warnings,
+        loaded.records.len(),
+    );
+    Ok(loaded.records)
+}
+
+/// Reads a returns extract straight into an index builder, so that the rows are never held
+/// whole, and reports rejected rows as [`read_reported`] does.
+pub(crate) fn read_into_index(path: &Path) -> Result<crosscheck_linkage::index::IndexBuilder> {
+    let mut builder = crosscheck_linkage::index::IndexBuilder::new();
+    let issues = table::read_each::<TaxReturn>(path, &mut |rows| {
+        builder.add(&rows.records);
+    })
+    .with_context(|| format!("while reading the {}", <TaxReturn as Record>::WHAT))?;
+    report_issues(
+        path,
+        &issues.rejected,
+        &issues.warnings,
+        issues.accepted as usize,
+    );
+    Ok(builder)
+}
+
+fn report_issues(path: &Path, rejected: &[RowIssue], warnings: &[RowIssue], accepted: usize) {
+    for issue in rejected {
         eprintln!("{}: rejected {issue}", path.display());
     }
-    for issue in &loaded.warnings {
+    for issue in warnings {
         eprintln!("{}: warning {issue}", path.display());
     }
-    if !loaded.rejected.is_empty() {
+    if !rejected.is_empty() {
         eprintln!(
-            "{}: {} rows rejected, {} accepted",
+            "{}: {} rows rejected, {accepted} accepted",
             path.display(),
-            loaded.rejected.len(),
-            loaded.records.len()
+            rejected.len(),
         );
     }
-    Ok(loaded.records)
 }
 
 pub(crate) fn synth(
@@ -224,8 +249,7 @@ fn evaluate(args: &EvaluateArgs) -> Result<()> {
         report.by_identifiers =
             crosscheck_linkage::evaluate::by_identifiers(&truth, &results, &subjects);
         if let Some(returns) = &args.returns {
-            let returns = read_reported::<crosscheck_contract::TaxReturn>(returns)?;
-            let index = crosscheck_linkage::index::Index::build(&returns);
+            let index = read_into_index(returns)?.finish();
             report.blocking = Some(crosscheck_linkage::evaluate::blocking(
                 &index, &subjects, &truth,
             ));

@@ -25,5 +25,5 @@ pub mod tin;
 
 pub use date::{Date, DateError};
 pub use records::{LinkResult, Outcome, Subject, TaxReturn, Truth};
-pub use table::{FileError, Format, Loaded, RowIssue};
+pub use table::{Accepted, FileError, Format, Issues, Loaded, RowIssue};
 pub use tin::{Tin, TinError, TinKind};

@@ -8,7 +8,6 @@
 //! line `n + 1` of a CSV file without embedded newlines.
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -313,98 +312,181 @@ fn parse_row<T: Record>(row: u64, cells: &[Option<&str>]) -> Parsed<T> {
     }
 }
 
-/// Accumulates parsed rows, in file order, into a [`Loaded`].
+/// Accepted rows of one stretch of a file, in file order.
+#[derive(Debug)]
+pub struct Accepted<T> {
+    /// The rows.
+    pub records: Vec<T>,
+    /// 1-based row number of each (same length as `records`).
+    pub rows: Vec<u64>,
+}
+
+/// What a file held besides its accepted rows, known once every row has been handed on.
+#[derive(Debug, Default)]
+pub struct Issues {
+    /// Rows accepted.
+    pub accepted: u64,
+    /// Rows that could not be used, with the reason, in row order.
+    pub rejected: Vec<RowIssue>,
+    /// Rows kept with a field treated as missing, with the reason.
+    pub warnings: Vec<RowIssue>,
+}
+
+/// Sorts parsed rows, in file order, into accepted rows and issues. A row whose unique key
+/// an earlier row already has is rejected as a duplicate of it.
 struct Collector<T> {
-    loaded: Loaded<T>,
+    issues: Issues,
+    first: FirstRows,
+    _rows: PhantomData<T>,
+}
+
+/// The first row of every unique key seen, without a copy of each key: the keys' bytes live
+/// in one buffer and the table holds their hash, place and row (an extract has millions of
+/// return ids; one allocation per id made reading a third slower).
+#[derive(Default)]
+struct FirstRows {
+    bytes: String,
+    by_hash: FxHashMap<u64, KeySlot>,
+    /// Keys whose hash an earlier, different key already has.
+    collided: FxHashMap<u64, Vec<KeySlot>>,
+}
+
+#[derive(Clone, Copy)]
+struct KeySlot {
+    start: usize,
+    len: usize,
+    row: u64,
+}
+
+impl FirstRows {
+    /// The row that first had `key`; `None` (and `row` recorded as its first) if none did.
+    fn first_or_insert(&mut self, key: &str, row: u64) -> Option<u64> {
+        use std::hash::BuildHasher;
+        self.first_or_insert_hashed(rustc_hash::FxBuildHasher.hash_one(key), key, row)
+    }
+
+    fn first_or_insert_hashed(&mut self, hash: u64, key: &str, row: u64) -> Option<u64> {
+        let bytes = &self.bytes;
+        let is = |s: &KeySlot| &bytes[s.start..s.start + s.len] == key;
+        let collides = match self.by_hash.get(&hash) {
+            None => false,
+            Some(s) if is(s) => return Some(s.row),
+            Some(_) => {
+                let earlier = self
+                    .collided
+                    .get(&hash)
+                    .and_then(|v| v.iter().find(|s| is(s)));
+                if let Some(s) = earlier {
+                    return Some(s.row);
+                }
+                true
+            }
+        };
+        let slot = KeySlot {
+            start: self.bytes.len(),
+            len: key.len(),
+            row,
+        };
+        self.bytes.push_str(key);
+        if collides {
+            self.collided.entry(hash).or_default().push(slot);
+        } else {
+            self.by_hash.insert(hash, slot);
+        }
+        None
+    }
 }
 
 impl<T: Record> Collector<T> {
     fn new() -> Self {
         Collector {
-            loaded: Loaded {
-                records: Vec::new(),
-                rows: Vec::new(),
-                rejected: Vec::new(),
-                warnings: Vec::new(),
-            },
+            issues: Issues::default(),
+            first: FirstRows::default(),
+            _rows: PhantomData,
         }
     }
 
-    fn add(&mut self, p: Parsed<T>) {
-        let row = p.row;
-        self.loaded
-            .warnings
-            .extend(p.warnings.into_iter().map(|issue| RowIssue { row, issue }));
-        match p.result {
-            Ok(record) => {
-                self.loaded.records.push(record);
-                self.loaded.rows.push(row);
+    fn batch(&mut self, parsed: impl IntoIterator<Item = Parsed<T>>) -> Accepted<T> {
+        let mut out = Accepted {
+            records: Vec::new(),
+            rows: Vec::new(),
+        };
+        for p in parsed {
+            let row = p.row;
+            self.issues
+                .warnings
+                .extend(p.warnings.into_iter().map(|issue| RowIssue { row, issue }));
+            let record = match p.result {
+                Ok(record) => record,
+                Err(issue) => {
+                    self.issues.rejected.push(RowIssue { row, issue });
+                    continue;
+                }
+            };
+            if let Some(first) = record
+                .unique_key()
+                .and_then(|key| self.first.first_or_insert(key, row))
+            {
+                let issue =
+                    FieldIssue::new(T::COLUMNS[0].name, format!("duplicate of row {first}"));
+                self.issues.rejected.push(RowIssue { row, issue });
+                continue;
             }
-            Err(issue) => self.loaded.rejected.push(RowIssue { row, issue }),
+            out.records.push(record);
+            out.rows.push(row);
         }
+        self.issues.accepted += out.records.len() as u64;
+        out
     }
 
     fn reject(&mut self, row: u64, reason: &str) {
         let issue = FieldIssue::new(T::COLUMNS[0].name, reason);
-        self.loaded.rejected.push(RowIssue { row, issue });
+        self.issues.rejected.push(RowIssue { row, issue });
     }
 
-    /// Rejects every row whose unique key an earlier row already has (one pass over a hash
-    /// map of borrowed keys, so no key is copied), and puts the rejections in row order.
-    fn finish(mut self) -> Loaded<T> {
-        let l = &mut self.loaded;
-        // (index of the duplicate, row of the first record with its key)
-        let duplicates: Vec<(usize, u64)> = {
-            let mut first: FxHashMap<&str, u64> = FxHashMap::default();
-            first.reserve(l.records.len());
-            l.records
-                .iter()
-                .zip(&l.rows)
-                .enumerate()
-                .filter_map(|(i, (r, &row))| {
-                    let key = r.unique_key()?;
-                    match first.entry(key) {
-                        Entry::Occupied(e) => Some((i, *e.get())),
-                        Entry::Vacant(v) => {
-                            v.insert(row);
-                            None
-                        }
-                    }
-                })
-                .collect()
-        };
-        if !duplicates.is_empty() {
-            let mut keep = vec![true; l.records.len()];
-            for &(i, first_row) in &duplicates {
-                keep[i] = false;
-                let issue =
-                    FieldIssue::new(T::COLUMNS[0].name, format!("duplicate of row {first_row}"));
-                l.rejected.push(RowIssue {
-                    row: l.rows[i],
-                    issue,
-                });
-            }
-            let mut records = keep.iter();
-            l.records.retain(|_| *records.next().unwrap_or(&true));
-            let mut rows = keep.iter();
-            l.rows.retain(|_| *rows.next().unwrap_or(&true));
-            l.rejected.sort_by_key(|r| r.row);
-        }
-        self.loaded
+    fn finish(mut self) -> Issues {
+        self.issues.rejected.sort_by_key(|r| r.row);
+        self.issues
     }
 }
+
+/// Gathers every stretch of a file into one [`Loaded`].
+fn gather<T: Send>(
+    read: impl FnOnce(&mut Rows<'_, T>) -> Result<Issues, FileError>,
+) -> Result<Loaded<T>, FileError> {
+    let (mut records, mut rows) = (Vec::new(), Vec::new());
+    let issues = read(&mut |a: Accepted<T>| {
+        records.extend(a.records);
+        rows.extend(a.rows);
+    })?;
+    Ok(Loaded {
+        records,
+        rows,
+        rejected: issues.rejected,
+        warnings: issues.warnings,
+    })
+}
+
+/// Where [`read_each`] hands accepted rows, one stretch of the file at a time.
+pub type Rows<'a, T> = dyn FnMut(Accepted<T>) + Send + 'a;
 
 /// Reads a contract file of row type `T`, format chosen by extension.
 pub fn read<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
-    match Format::from_path(path)? {
-        Format::Csv => read_csv(path),
-        Format::Parquet => read_parquet(path),
-    }
+    gather(|each| read_each(path, each))
 }
 
-fn read_csv<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
-    let file = File::open(path).map_err(io_error(path))?;
-    read_csv_from(path, BufReader::with_capacity(1 << 20, file))
+/// Reads a contract file of row type `T` without holding it: accepted rows go to `each` in
+/// file order, a stretch at a time (while the next stretch is being read), and what was
+/// rejected or warned about comes back at the end. A caller that folds rows into something
+/// smaller (an index of taxpayers) never holds the whole file.
+pub fn read_each<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues, FileError> {
+    match Format::from_path(path)? {
+        Format::Csv => {
+            let file = File::open(path).map_err(io_error(path))?;
+            each_csv_from(path, BufReader::with_capacity(1 << 20, file), each)
+        }
+        Format::Parquet => each_parquet(path, each),
+    }
 }
 
 /// Reads CSV rows of type `T` from any reader; `path` only names the source in errors.
@@ -416,6 +498,15 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
     path: &Path,
     reader: R,
 ) -> Result<Loaded<T>, FileError> {
+    gather(|each| each_csv_from(path, reader, each))
+}
+
+/// [`read_csv_from`], handing accepted rows to `each` a batch at a time.
+fn each_csv_from<T: Record, R: std::io::Read + Send>(
+    path: &Path,
+    reader: R,
+    each: &mut Rows<'_, T>,
+) -> Result<Issues, FileError> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let header: Vec<String> = csv
         .byte_headers()
@@ -425,7 +516,7 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
         .collect();
     let map = column_map::<T>(path, &header)?;
     let mut collector = Collector::<T>::new();
-    let fill = |csv: &mut csv::Reader<R>, batch: &mut Batch| -> Result<(), FileError> {
+    let fill = |csv: &mut csv::Reader<R>, batch: &mut Records| -> Result<(), FileError> {
         batch.len = 0;
         while batch.len < BATCH {
             if batch.records.len() == batch.len {
@@ -439,15 +530,15 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
         }
         Ok(())
     };
-    let (mut current, mut next) = (Batch::default(), Batch::default());
+    let (mut current, mut next) = (Records::default(), Records::default());
     fill(&mut csv, &mut current)?;
     let mut row = 0u64;
     while current.len > 0 {
         let first = row + 1;
         row += current.len as u64;
-        let (parsed, filled) = rayon::join(
+        let ((), filled) = rayon::join(
             || {
-                current.records[..current.len]
+                let parsed = current.records[..current.len]
                     .par_iter()
                     .enumerate()
                     .map(|(i, record)| {
@@ -464,16 +555,18 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
                             .ok()
                             .map(|cells| parse_row::<T>(first + i as u64, &cells))
                     })
-                    .collect::<Vec<Option<Parsed<T>>>>()
+                    .collect::<Vec<Option<Parsed<T>>>>();
+                let mut valid = Vec::with_capacity(parsed.len());
+                for (i, p) in parsed.into_iter().enumerate() {
+                    match p {
+                        Some(p) => valid.push(p),
+                        None => collector.reject(first + i as u64, "row is not valid UTF-8"),
+                    }
+                }
+                each(collector.batch(valid));
             },
             || fill(&mut csv, &mut next),
         );
-        for (i, p) in parsed.into_iter().enumerate() {
-            match p {
-                Some(p) => collector.add(p),
-                None => collector.reject(first + i as u64, "row is not valid UTF-8"),
-            }
-        }
         filled?;
         std::mem::swap(&mut current, &mut next);
     }
@@ -482,7 +575,7 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
 
 /// Records read from a CSV file, of which the first `len` are this batch's.
 #[derive(Default)]
-struct Batch {
+struct Records {
     records: Vec<csv::ByteRecord>,
     len: usize,
 }
@@ -497,9 +590,10 @@ fn field_text(field: &Field) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Reads a Parquet file's row groups on every core, each into its rows in file order.
-/// A parallel test reading a file written with several row groups guards the order.
-fn read_parquet<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
+/// Reads a Parquet file's row groups on every core (as many at a time as there are cores),
+/// handing their rows on in file order. A parallel test reading a file written with several
+/// row groups guards the order.
+fn each_parquet<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues, FileError> {
     let file = File::open(path).map_err(io_error(path))?;
     let reader = SerializedFileReader::new(file).map_err(parquet_error(path))?;
     let header: Vec<String> = reader
@@ -522,34 +616,35 @@ fn read_parquet<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
             Some(first)
         })
         .collect();
-    let groups: Vec<Result<Vec<Parsed<T>>, FileError>> = first_rows
-        .par_iter()
-        .enumerate()
-        .map(|(g, &first)| {
-            // Each group gets its own file handle: handles cloned from one file share their
-            // position, and parallel reads through them would interleave.
-            let file = File::open(path).map_err(io_error(path))?;
-            let reader = SerializedFileReader::new(file).map_err(parquet_error(path))?;
-            let group = reader.get_row_group(g).map_err(parquet_error(path))?;
-            let rows = group.get_row_iter(None).map_err(parquet_error(path))?;
-            let mut out = Vec::new();
-            for (i, row) in rows.enumerate() {
-                let row = row.map_err(parquet_error(path))?;
-                let fields: Vec<&Field> = row.get_column_iter().map(|(_, f)| f).collect();
-                let cells: Vec<Option<Cow<'_, str>>> = map
-                    .iter()
-                    .map(|pos| pos.and_then(|p| fields.get(p)).and_then(|f| field_text(f)))
-                    .collect();
-                let borrowed: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
-                out.push(parse_row::<T>(first + i as u64, &borrowed));
-            }
-            Ok(out)
-        })
-        .collect();
+    let read_group = |g: usize, first: u64| -> Result<Vec<Parsed<T>>, FileError> {
+        // Each group gets its own file handle: handles cloned from one file share their
+        // position, and parallel reads through them would interleave.
+        let file = File::open(path).map_err(io_error(path))?;
+        let reader = SerializedFileReader::new(file).map_err(parquet_error(path))?;
+        let group = reader.get_row_group(g).map_err(parquet_error(path))?;
+        let rows = group.get_row_iter(None).map_err(parquet_error(path))?;
+        let mut out = Vec::new();
+        for (i, row) in rows.enumerate() {
+            let row = row.map_err(parquet_error(path))?;
+            let fields: Vec<&Field> = row.get_column_iter().map(|(_, f)| f).collect();
+            let cells: Vec<Option<Cow<'_, str>>> = map
+                .iter()
+                .map(|pos| pos.and_then(|p| fields.get(p)).and_then(|f| field_text(f)))
+                .collect();
+            let borrowed: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
+            out.push(parse_row::<T>(first + i as u64, &borrowed));
+        }
+        Ok(out)
+    };
     let mut collector = Collector::<T>::new();
-    for group in groups {
-        for p in group? {
-            collector.add(p);
+    let numbered: Vec<(usize, u64)> = first_rows.into_iter().enumerate().collect();
+    for wave in numbered.chunks(rayon::current_num_threads().max(1)) {
+        let groups: Vec<Result<Vec<Parsed<T>>, FileError>> = wave
+            .par_iter()
+            .map(|&(g, first)| read_group(g, first))
+            .collect();
+        for group in groups {
+            each(collector.batch(group?));
         }
     }
     Ok(collector.finish())
@@ -696,4 +791,24 @@ pub fn write_all<'a, T: Record + 'a>(
         writer.write(r)?;
     }
     writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FirstRows;
+
+    #[test]
+    fn first_rows_tells_keys_apart_even_when_their_hashes_collide() {
+        let mut first = FirstRows::default();
+        assert_eq!(first.first_or_insert_hashed(7, "R1", 1), None);
+        assert_eq!(first.first_or_insert_hashed(7, "R2", 2), None);
+        assert_eq!(first.first_or_insert_hashed(7, "R3", 3), None);
+        assert_eq!(first.first_or_insert_hashed(7, "R2", 4), Some(2));
+        assert_eq!(first.first_or_insert_hashed(7, "R3", 5), Some(3));
+        assert_eq!(first.first_or_insert_hashed(7, "R1", 6), Some(1));
+        assert_eq!(first.first_or_insert("R9", 7), None);
+        assert_eq!(first.first_or_insert("R9", 8), Some(7));
+        assert_eq!(first.first_or_insert("", 9), None);
+        assert_eq!(first.first_or_insert("", 10), Some(9));
+    }
 }

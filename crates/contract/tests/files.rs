@@ -265,3 +265,88 @@ fn parquet_row_groups_read_in_parallel_keep_file_order_and_row_numbers() {
         ]
     );
 }
+
+#[test]
+fn read_each_hands_on_rows_in_stretches_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("subject_id,family_name\n");
+    // 70,000 rows: several CSV batches, two Parquet row groups.
+    for i in 1..=70_000u32 {
+        let id = if i == 30_000 {
+            "S3".to_owned()
+        } else {
+            format!("S{i}")
+        };
+        csv.push_str(&format!("{id},Name{i}\n"));
+    }
+    for ext in ["csv", "parquet"] {
+        let path = dir.path().join(format!("subjects.{ext}"));
+        if ext == "csv" {
+            std::fs::write(&path, &csv).unwrap();
+        } else {
+            table::write_all(&path, &read_str::<Subject>(&csv).records).unwrap();
+        }
+        let whole = table::read::<Subject>(&path).unwrap();
+        let (mut stretches, mut rows, mut ids) = (0, Vec::new(), Vec::new());
+        let issues = table::read_each::<Subject>(&path, &mut |a| {
+            stretches += 1;
+            assert_eq!(a.records.len(), a.rows.len());
+            rows.extend(a.rows);
+            ids.extend(a.records.into_iter().map(|r| r.subject_id));
+        })
+        .unwrap();
+        assert!(stretches > 1, "{ext}: {stretches} stretch(es)");
+        assert_eq!(rows, whole.rows, "{ext}");
+        let whole_ids: Vec<String> = whole.records.into_iter().map(|r| r.subject_id).collect();
+        assert_eq!(ids, whole_ids, "{ext}");
+        assert_eq!(issues.accepted, rows.len() as u64, "{ext}");
+        let rejected: Vec<String> = issues.rejected.iter().map(ToString::to_string).collect();
+        // The CSV copy's duplicate was dropped before the Parquet file was written.
+        if ext == "csv" {
+            assert_eq!(rejected, ["row 30000: subject_id: duplicate of row 3"]);
+        } else {
+            assert!(rejected.is_empty());
+        }
+    }
+}
+
+/// A reader that fails once `limit` bytes have been read.
+struct Failing<'a> {
+    data: &'a [u8],
+    limit: usize,
+}
+
+impl std::io::Read for Failing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.limit == 0 {
+            return Err(std::io::Error::other("disk went away"));
+        }
+        let n = buf.len().min(self.limit).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.limit -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_read_failure_in_a_later_batch_is_an_error_naming_the_file() {
+    // The failure comes while the reader fills the batch after the first (read ahead while
+    // the first is parsed): the whole read fails, it does not stop short silently.
+    let mut csv = String::from("subject_id,family_name\n");
+    for i in 1..=60_000u32 {
+        csv.push_str(&format!("S{i},Name{i}\n"));
+    }
+    let limit = csv.len() * 2 / 3;
+    let err = table::read_csv_from::<Subject, _>(
+        Path::new("late.csv"),
+        Failing {
+            data: csv.as_bytes(),
+            limit,
+        },
+    )
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("late.csv: "), "{message}");
+    assert!(message.contains("disk went away"), "{message}");
+}

@@ -34,52 +34,66 @@ pub const SELECTIVE_BLOCKS: usize = 16;
 /// otherwise have no candidate at all.
 pub const SOLE_BLOCK: usize = 256;
 
-/// American Soundex of a folded name (`ROBERT` → `R163`), enough to survive a typo.
-pub fn soundex(s: &str) -> String {
-    let code = |c: char| match c {
-        'B' | 'F' | 'P' | 'V' => '1',
-        'C' | 'G' | 'J' | 'K' | 'Q' | 'S' | 'X' | 'Z' => '2',
-        'D' | 'T' => '3',
-        'L' => '4',
-        'M' | 'N' => '5',
-        'R' => '6',
-        'H' | 'W' => '-',
-        _ => '0',
+/// American Soundex of a folded name (`ROBERT` → `R163`), enough to survive a typo; four
+/// zero bytes for a name without letters.
+pub fn soundex(s: &str) -> [u8; 4] {
+    let code = |c: u8| match c {
+        b'B' | b'F' | b'P' | b'V' => b'1',
+        b'C' | b'G' | b'J' | b'K' | b'Q' | b'S' | b'X' | b'Z' => b'2',
+        b'D' | b'T' => b'3',
+        b'L' => b'4',
+        b'M' | b'N' => b'5',
+        b'R' => b'6',
+        b'H' | b'W' => b'-',
+        _ => b'0',
     };
-    let mut chars = s.chars().filter(char::is_ascii_alphabetic);
-    let Some(first) = chars.next() else {
-        return String::new();
+    let mut letters = s.bytes().filter(u8::is_ascii_alphabetic);
+    let Some(first) = letters.next() else {
+        return [0; 4];
     };
-    let mut out = String::from(first);
+    let mut out = [first, b'0', b'0', b'0'];
+    let mut len = 1;
     let mut last = code(first);
-    for c in chars {
+    for c in letters {
         let d = code(c);
-        if d == '-' {
+        if d == b'-' {
             continue;
         }
-        if d != '0' && d != last {
-            out.push(d);
-            if out.len() == 4 {
+        if d != b'0' && d != last {
+            out[len] = d;
+            len += 1;
+            if len == 4 {
                 break;
             }
         }
         last = d;
     }
-    while out.len() < 4 {
-        out.push('0');
-    }
     out
 }
 
-fn key(tag: u8, parts: &[&str]) -> u64 {
+/// What a blocking key is made of.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Kind {
+    Tin,
+    FamilyYear,
+    GivenDob,
+    FamilyZip,
+    House,
+    FamilyGiven,
+    FamilyMonthDay,
+    GroupDob,
+}
+
+fn key(kind: Kind, parts: impl Hash) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
-    tag.hash(&mut h);
+    (kind as u8).hash(&mut h);
     parts.hash(&mut h);
     h.finish()
 }
 
-/// Keys a person is filed (or looked up) under: the union over every combination of their
-/// names, dates of birth and addresses, each key computed once.
+/// Every blocking key of a person (a taxpayer, or one reading of a subject), unsorted and
+/// possibly repeated. Built without allocating: keys hash the parts directly.
 pub fn person_keys(
     names: &[&Name],
     dobs: &[Date],
@@ -88,40 +102,28 @@ pub fn person_keys(
     out: &mut Vec<u64>,
 ) {
     for t in tins {
-        out.push(key(0, &[t]));
+        out.push(key(Kind::Tin, t));
     }
-    let mut years: Vec<String> = dobs.iter().map(|d| d.year().to_string()).collect();
-    years.sort_unstable();
-    years.dedup();
-    let days: Vec<String> = dobs.iter().map(|d| d.to_string()).collect();
-    // Month and day without the year: a mistyped year digit (1951 for 1954) leaves them
-    // intact, and with the family name they still pick out few people.
-    let mut month_days: Vec<String> = dobs
-        .iter()
-        .map(|d| format!("{:02}{:02}", d.month(), d.day()))
-        .collect();
-    month_days.sort_unstable();
-    month_days.dedup();
-    let zips: Vec<&str> = addresses.iter().filter_map(|a| a.zip.as_deref()).collect();
+    let days = || dobs.iter().map(|d| (d.year(), d.month(), d.day()));
     for name in names {
         let given_sx = name.given_first.as_deref().map(soundex);
         for alt in &name.family_alts {
             let sx = soundex(alt);
-            for y in &years {
-                out.push(key(1, &[&sx, y]));
+            for (y, m, d) in days() {
+                out.push(key(Kind::FamilyYear, (sx, y)));
+                // Month and day without the year: a mistyped year digit (1951 for 1954)
+                // leaves them intact, and with the family name they still pick out few
+                // people.
+                out.push(key(Kind::FamilyMonthDay, (sx, m, d)));
             }
-            for md in &month_days {
-                out.push(key(6, &[&sx, md]));
+            for a in addresses {
+                if let Some(z) = a.zip.as_deref() {
+                    out.push(key(Kind::FamilyZip, (&**alt, z)));
+                }
             }
-            for z in &zips {
-                out.push(key(3, &[alt, z]));
+            if let Some(g) = given_sx {
+                out.push(key(Kind::FamilyGiven, (sx, g)));
             }
-            if let Some(g) = &given_sx {
-                out.push(key(5, &[&sx, g]));
-            }
-        }
-        if days.is_empty() {
-            continue;
         }
         for g in name
             .given
@@ -129,21 +131,18 @@ pub fn person_keys(
             .chain(&name.given_first)
             .chain(&name.middle)
         {
-            let groups: Vec<String> = equivalence::groups(g)
-                .iter()
-                .map(|group| format!("#{group}"))
-                .collect();
-            for d in &days {
-                out.push(key(2, &[g, d]));
-                for group in &groups {
-                    out.push(key(2, &[group, d]));
+            let groups = equivalence::groups(g);
+            for day in days() {
+                out.push(key(Kind::GivenDob, (&**g, day)));
+                for group in groups {
+                    out.push(key(Kind::GroupDob, (group, day)));
                 }
             }
         }
     }
     for a in addresses {
         if let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip) {
-            out.push(key(4, &[n, s, z]));
+            out.push(key(Kind::House, (&**n, &**s, &**z)));
         }
     }
 }
@@ -182,10 +181,11 @@ mod tests {
 
     #[test]
     fn soundex_survives_common_typos() {
-        assert_eq!(soundex("ROBERT"), "R163");
-        assert_eq!(soundex("RUPERT"), "R163");
+        assert_eq!(&soundex("ROBERT"), b"R163");
+        assert_eq!(&soundex("RUPERT"), b"R163");
         assert_eq!(soundex("NGUYEN"), soundex("NGUYN"));
-        assert_eq!(soundex("ASHCRAFT"), "A261");
-        assert_eq!(soundex(""), "");
+        assert_eq!(&soundex("ASHCRAFT"), b"A261");
+        assert_eq!(&soundex("LEE"), b"L000");
+        assert_eq!(soundex("-"), [0; 4]);
     }
 }

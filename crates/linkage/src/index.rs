@@ -27,11 +27,11 @@ pub struct LastAddress {
 impl LastAddress {
     const SEP: char = '\u{1f}';
 
-    fn new(r: &TaxReturn) -> LastAddress {
-        let unit = r.unit.as_deref().unwrap_or("");
-        let parts = [r.street.as_str(), unit, &r.city, &r.state, &r.zip];
+    fn new(tax_year: u16, a: &RawAddress) -> LastAddress {
+        let unit = a.unit.as_deref().unwrap_or("");
+        let parts = [a.street.as_str(), unit, &a.city, &a.state, &a.zip];
         LastAddress {
-            tax_year: r.tax_year,
+            tax_year,
             text: parts.join(&Self::SEP.to_string()).into(),
         }
     }
@@ -103,80 +103,227 @@ impl Taxpayer {
         *self.tins.last().expect("a taxpayer has at least one TIN")
     }
 
-    fn from_returns(returns: &[&TaxReturn], pool: &mut Pool) -> Taxpayer {
-        let mut names: Vec<Name> = Vec::new();
-        let mut dobs: Vec<Date> = Vec::new();
-        let mut addresses: Vec<(u16, Address)> = Vec::new();
-        let mut latest = returns[0];
-        // A person's returns mostly repeat one name and a few addresses: normalise each
-        // distinct spelling once.
-        let mut seen_names: Vec<(&str, Option<&str>, &str)> = Vec::new();
-        let mut seen_addresses: Vec<(&TaxReturn, usize)> = Vec::new();
-        for r in returns {
-            let raw_name = (
-                r.given_name.as_str(),
-                r.middle_name.as_deref(),
-                r.family_name.as_str(),
+    /// Normalises one person's gathered returns (each distinct spelling once; equal
+    /// normalised addresses merge, keeping the later year).
+    fn from_gathering(g: &Gathering, pool: &mut Pool) -> Taxpayer {
+        let mut names: Vec<Name> = Vec::with_capacity(g.names.len());
+        for (given, middle, family) in &g.names {
+            let n = pool.name(Some(given), middle.as_deref(), Some(family));
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        let mut addresses: Vec<(u16, Address)> = Vec::with_capacity(g.addresses.len());
+        for (year, r) in &g.addresses {
+            let a = pool.address(
+                Some(&r.street),
+                r.unit.as_deref(),
+                Some(&r.city),
+                Some(&r.state),
+                Some(&r.zip),
             );
-            if !seen_names.contains(&raw_name) {
-                seen_names.push(raw_name);
-                let mut n = Name::new(Some(raw_name.0), raw_name.1, Some(raw_name.2));
-                if !names.contains(&n) {
-                    n.share(pool);
-                    names.push(n);
-                }
-            }
-            if let Some(d) = r.dob
-                && !dobs.contains(&d)
-            {
-                dobs.push(d);
-            }
-            let same_raw = |o: &&TaxReturn| {
-                o.street == r.street
-                    && o.unit == r.unit
-                    && o.city == r.city
-                    && o.state == r.state
-                    && o.zip == r.zip
-            };
-            let slot = match seen_addresses.iter().find(|(o, _)| same_raw(o)) {
-                Some((_, slot)) => *slot,
-                None => {
-                    let a = Address::new(
-                        Some(&r.street),
-                        r.unit.as_deref(),
-                        Some(&r.city),
-                        Some(&r.state),
-                        Some(&r.zip),
-                    );
-                    let slot = match addresses.iter().position(|(_, x)| *x == a) {
-                        Some(i) => i,
-                        None => {
-                            let mut a = a;
-                            a.share(pool);
-                            addresses.push((r.tax_year, a));
-                            addresses.len() - 1
-                        }
-                    };
-                    seen_addresses.push((r, slot));
-                    slot
-                }
-            };
-            let year = &mut addresses[slot].0;
-            *year = (*year).max(r.tax_year);
-            if r.tax_year >= latest.tax_year {
-                latest = r;
+            match addresses.iter_mut().find(|(_, x)| *x == a) {
+                Some((y, _)) => *y = (*y).max(*year),
+                None => addresses.push((*year, a)),
             }
         }
         addresses.sort_by_key(|(y, _)| *y);
+        let (latest_year, latest) = g.latest;
         Taxpayer {
-            tins: vec![returns[0].tin],
+            tins: vec![g.tin],
             names,
-            dobs,
+            dobs: g.dobs.clone(),
             addresses,
-            last: LastAddress::new(latest),
-            first_year: returns.iter().map(|r| r.tax_year).min().unwrap_or(0),
+            last: LastAddress::new(latest_year, &g.addresses[latest as usize].1),
+            first_year: g.first_year,
         }
     }
+}
+
+/// An address as filed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RawAddress {
+    street: String,
+    unit: Option<String>,
+    city: String,
+    state: String,
+    zip: String,
+}
+
+impl RawAddress {
+    fn is(&self, r: &TaxReturn) -> bool {
+        self.street == r.street
+            && self.unit == r.unit
+            && self.city == r.city
+            && self.state == r.state
+            && self.zip == r.zip
+    }
+}
+
+/// One TIN's returns as they are read: each distinct name and address as filed (normalised
+/// once, when the index is built), the dates of birth, and the years.
+#[derive(Debug)]
+struct Gathering {
+    /// Position of the TIN's first return in the extract (taxpayers keep that order).
+    first_seen: u64,
+    tin: Tin,
+    names: Vec<(String, Option<String>, String)>,
+    dobs: Vec<Date>,
+    /// Each distinct address with the last year it was filed from.
+    addresses: Vec<(u16, RawAddress)>,
+    /// Tax year and address (position in `addresses`) of the latest return; of two
+    /// returns for one year, the later in the extract.
+    latest: (u16, u32),
+    first_year: u16,
+}
+
+impl Gathering {
+    fn new(first_seen: u64, tin: Tin) -> Gathering {
+        Gathering {
+            first_seen,
+            tin,
+            names: Vec::new(),
+            dobs: Vec::new(),
+            addresses: Vec::new(),
+            latest: (0, 0),
+            first_year: u16::MAX,
+        }
+    }
+
+    fn add(&mut self, r: &TaxReturn) {
+        let name = (
+            r.given_name.as_str(),
+            r.middle_name.as_deref(),
+            r.family_name.as_str(),
+        );
+        if !self
+            .names
+            .iter()
+            .any(|(g, m, f)| (g.as_str(), m.as_deref(), f.as_str()) == name)
+        {
+            self.names.push((
+                r.given_name.clone(),
+                r.middle_name.clone(),
+                r.family_name.clone(),
+            ));
+        }
+        if let Some(d) = r.dob
+            && !self.dobs.contains(&d)
+        {
+            self.dobs.push(d);
+        }
+        let slot = match self.addresses.iter().position(|(_, a)| a.is(r)) {
+            Some(i) => i,
+            None => {
+                self.addresses.push((
+                    r.tax_year,
+                    RawAddress {
+                        street: r.street.clone(),
+                        unit: r.unit.clone(),
+                        city: r.city.clone(),
+                        state: r.state.clone(),
+                        zip: r.zip.clone(),
+                    },
+                ));
+                self.addresses.len() - 1
+            }
+        };
+        let year = &mut self.addresses[slot].0;
+        *year = (*year).max(r.tax_year);
+        if r.tax_year >= self.latest.0 {
+            self.latest = (r.tax_year, slot as u32);
+        }
+        self.first_year = self.first_year.min(r.tax_year);
+    }
+}
+
+/// Part of the TINs (by hash), gathered by one core.
+#[derive(Default)]
+struct Shard {
+    by_tin: HashMap<Tin, u32>,
+    gathered: Vec<Gathering>,
+}
+
+/// Builds an [`Index`] from returns handed over a stretch at a time, so that an extract
+/// never has to be held whole: each TIN's returns are gathered (distinct spellings only, on
+/// every core, the TINs split between cores by hash) and normalised when the index is
+/// built.
+pub struct IndexBuilder {
+    shards: Vec<Shard>,
+    returns: u64,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        IndexBuilder::new()
+    }
+}
+
+impl IndexBuilder {
+    /// An empty builder.
+    pub fn new() -> IndexBuilder {
+        IndexBuilder {
+            shards: (0..rayon::current_num_threads().max(1))
+                .map(|_| Shard::default())
+                .collect(),
+            returns: 0,
+        }
+    }
+
+    /// Returns added so far.
+    pub fn returns(&self) -> u64 {
+        self.returns
+    }
+
+    /// Adds the next returns of the extract, in extract order.
+    pub fn add(&mut self, returns: &[TaxReturn]) {
+        let n = self.shards.len() as u64;
+        let base = self.returns;
+        self.shards
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(k, shard)| {
+                for (i, r) in returns.iter().enumerate() {
+                    if tin_hash(r.tin) % n != k as u64 {
+                        continue;
+                    }
+                    let next = shard.gathered.len() as u32;
+                    let at = *shard.by_tin.entry(r.tin).or_insert(next);
+                    if at == next {
+                        shard.gathered.push(Gathering::new(base + i as u64, r.tin));
+                    }
+                    shard.gathered[at as usize].add(r);
+                }
+            });
+        self.returns += returns.len() as u64;
+    }
+
+    /// Normalises every taxpayer and builds the blocking index (in parallel; deterministic,
+    /// whatever the number of cores).
+    pub fn finish(self) -> Index {
+        let mut gathered: Vec<Gathering> = Vec::new();
+        for shard in self.shards {
+            drop(shard.by_tin);
+            gathered.extend(shard.gathered);
+        }
+        gathered.par_sort_unstable_by_key(|g| g.first_seen);
+        let taxpayers: Vec<Taxpayer> = gathered
+            .par_iter()
+            // Each worker shares equal strings through its own pool: names and streets repeat
+            // across taxpayers, and one copy each is enough.
+            .map_init(Pool::default, |pool, g| Taxpayer::from_gathering(g, pool))
+            .collect();
+        // Freeing millions of strings takes a while: another thread does it.
+        std::thread::spawn(move || drop(gathered));
+        Index::from_taxpayers(taxpayers)
+    }
+}
+
+fn tin_hash(tin: Tin) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    tin.hash(&mut h);
+    h.finish()
 }
 
 /// Taxpayers and their blocking index.
@@ -229,6 +376,51 @@ impl TermFrequencies for Index {
     }
 }
 
+/// Name frequencies over taxpayers (each counted once per distinct name), gathered on every
+/// core and merged: (given, family reading, (given, family reading) pair).
+#[derive(Default)]
+struct Frequencies(HashMap<Text, u32>, HashMap<Text, u32>, HashMap<u64, u32>);
+
+impl Frequencies {
+    fn count(&mut self, t: &Taxpayer) {
+        let mut pairs: Vec<u64> = t
+            .names
+            .iter()
+            .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
+            .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for k in pairs {
+            *self.2.entry(k).or_default() += 1;
+        }
+        let mut gs: Vec<&Text> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
+        gs.sort();
+        gs.dedup();
+        for g in gs {
+            *self.0.entry(g.clone()).or_default() += 1;
+        }
+        let mut fs: Vec<&Text> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
+        fs.sort();
+        fs.dedup();
+        for f in fs {
+            *self.1.entry(f.clone()).or_default() += 1;
+        }
+    }
+
+    fn merge(mut self, other: Frequencies) -> Frequencies {
+        fn add<K: std::hash::Hash + Eq>(into: &mut HashMap<K, u32>, from: HashMap<K, u32>) {
+            for (k, n) in from {
+                *into.entry(k).or_default() += n;
+            }
+        }
+        add(&mut self.0, other.0);
+        add(&mut self.1, other.1);
+        add(&mut self.2, other.2);
+        self
+    }
+}
+
 /// Bits of a blocking key that select its directory bucket (2^20 buckets, 8 MiB of 64-bit
 /// offsets: an index of a hundred million taxpayers holds billions of keys).
 const DIR_BITS: u32 = 20;
@@ -271,26 +463,12 @@ pub fn prepare(s: &crosscheck_contract::Subject) -> Prepared {
 impl Index {
     /// Builds the index from a returns extract (in parallel; deterministic).
     pub fn build(returns: &[TaxReturn]) -> Index {
-        // Group by TIN in order of first appearance.
-        let mut order: Vec<Tin> = Vec::new();
-        let mut groups: HashMap<Tin, Vec<&TaxReturn>> = HashMap::default();
-        for r in returns {
-            groups
-                .entry(r.tin)
-                .or_insert_with(|| {
-                    order.push(r.tin);
-                    Vec::new()
-                })
-                .push(r);
-        }
-        let mut taxpayers: Vec<Taxpayer> = order
-            .par_iter()
-            // Each worker shares equal strings through its own pool: names and streets repeat
-            // across taxpayers, and one copy each is enough.
-            .map_init(Pool::default, |pool, t| {
-                Taxpayer::from_returns(&groups[t], pool)
-            })
-            .collect();
+        let mut builder = IndexBuilder::new();
+        builder.add(returns);
+        builder.finish()
+    }
+
+    fn from_taxpayers(mut taxpayers: Vec<Taxpayer>) -> Index {
         merge_itin_to_ssn(&mut taxpayers);
 
         let keys: Vec<Vec<u64>> = taxpayers
@@ -322,34 +500,13 @@ impl Index {
         for b in 1..block_dir.len() {
             block_dir[b] += block_dir[b - 1];
         }
-        let mut given_tf: HashMap<Text, u32> = HashMap::default();
-        let mut family_tf: HashMap<Text, u32> = HashMap::default();
-        let mut pair_tf: HashMap<u64, u32> = HashMap::default();
-        for t in &taxpayers {
-            let mut pairs: Vec<u64> = t
-                .names
-                .iter()
-                .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
-                .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
-                .collect();
-            pairs.sort_unstable();
-            pairs.dedup();
-            for k in pairs {
-                *pair_tf.entry(k).or_default() += 1;
-            }
-            let mut gs: Vec<&Text> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
-            gs.sort();
-            gs.dedup();
-            for g in gs {
-                *given_tf.entry(g.clone()).or_default() += 1;
-            }
-            let mut fs: Vec<&Text> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
-            fs.sort();
-            fs.dedup();
-            for f in fs {
-                *family_tf.entry(f.clone()).or_default() += 1;
-            }
-        }
+        let Frequencies(given_tf, family_tf, pair_tf) = taxpayers
+            .par_iter()
+            .fold(Frequencies::default, |mut f, t| {
+                f.count(t);
+                f
+            })
+            .reduce(Frequencies::default, Frequencies::merge);
         Index {
             taxpayers,
             block_keys,
@@ -644,6 +801,47 @@ mod tests {
 
     fn tin_of(index: &Index, id: u32) -> String {
         index.taxpayers[id as usize].tin().digits()
+    }
+
+    #[test]
+    fn an_index_built_a_stretch_at_a_time_is_the_index_built_at_once() {
+        // Returns of one person spread over the extract, several years and addresses, two
+        // returns for one year, a second spelling of the name.
+        let mut returns = crowd(40);
+        let year = |mut r: TaxReturn, y: u16, street: &str| {
+            r.tax_year = y;
+            r.street = street.into();
+            r
+        };
+        let ana = ret(9, "ANA", "GARCIA LOPEZ", "1981-04-02", "1 A ST", "78701");
+        returns.insert(3, year(ana.clone(), 2022, "1 A ST"));
+        returns.insert(11, year(ana.clone(), 2024, "2 B ST"));
+        returns.insert(17, year(ana.clone(), 2023, "3 C ST"));
+        let mut renamed = year(ana.clone(), 2024, "4 D ST");
+        renamed.given_name = "Ana".into();
+        returns.insert(30, renamed);
+        returns.push(year(ana, 2021, "1 A ST"));
+        let whole = Index::build(&returns);
+        let mut builder = IndexBuilder::new();
+        for stretch in returns.chunks(3) {
+            builder.add(stretch);
+        }
+        assert_eq!(builder.returns(), returns.len() as u64);
+        let stretched = builder.finish();
+        let fingerprint =
+            |i: &Index| -> Vec<String> { i.taxpayers.iter().map(|t| format!("{t:?}")).collect() };
+        assert_eq!(fingerprint(&whole), fingerprint(&stretched));
+        assert_eq!(whole.block_keys, stretched.block_keys);
+        assert_eq!(whole.block_ids, stretched.block_ids);
+        // Taxpayers keep the order of their first return; Ana's last address is the later
+        // of her two 2024 returns, and her addresses run oldest first.
+        let ana = &whole.taxpayers[3];
+        assert_eq!(ana.names.len(), 1, "ANA and Ana normalise alike");
+        assert_eq!(ana.last.street(), "4 D ST");
+        assert_eq!(ana.last.tax_year, 2024);
+        let years: Vec<u16> = ana.addresses.iter().map(|(y, _)| *y).collect();
+        assert_eq!(years, [2022, 2023, 2024, 2024]);
+        assert_eq!(ana.first_year, 2021);
     }
 
     #[test]

@@ -15,11 +15,16 @@ use crate::equivalence;
 /// and streets repeat endlessly, can hold each distinct string once (see [`Pool`]).
 pub type Text = std::sync::Arc<str>;
 
-/// Shares equal strings: every [`Text`] passed through one pool that equals an earlier one
-/// becomes a reference to it.
+/// Shares equal strings and remembers normalised fields: every [`Text`] passed through one
+/// pool that equals an earlier one becomes a reference to it, and a raw name field or city
+/// seen before is not normalised again (an extract repeats `GARCIA` and `HOUSTON` endlessly).
 #[derive(Debug, Default)]
 pub struct Pool {
     seen: rustc_hash::FxHashSet<Text>,
+    given: rustc_hash::FxHashMap<Box<str>, GivenPart>,
+    middle: rustc_hash::FxHashMap<Box<str>, MiddlePart>,
+    family: rustc_hash::FxHashMap<Box<str>, FamilyPart>,
+    place: rustc_hash::FxHashMap<Box<str>, Option<Text>>,
 }
 
 impl Pool {
@@ -38,12 +43,75 @@ impl Pool {
             self.share(t);
         }
     }
+
+    fn shared(&mut self, t: Option<String>) -> Option<Text> {
+        t.map(|t| {
+            let mut t = Text::from(t);
+            self.share(&mut t);
+            t
+        })
+    }
+
+    /// A name's three fields, each normalised once per distinct spelling.
+    pub fn name(
+        &mut self,
+        given: Option<&str>,
+        middle: Option<&str>,
+        family: Option<&str>,
+    ) -> Name {
+        Name::assemble(self.part(given), self.part(middle), self.part(family))
+    }
+
+    /// One name field's part, normalised and shared once per distinct spelling.
+    fn part<P: Part>(&mut self, raw: Option<&str>) -> P {
+        let Some(raw) = raw else {
+            return P::new(None);
+        };
+        if let Some(p) = P::memo(self).get(raw) {
+            return p.clone();
+        }
+        let mut p = P::new(Some(raw));
+        p.share(self);
+        P::memo(self).insert(raw.into(), p.clone());
+        p
+    }
+
+    /// An address, its city and state folded once per distinct spelling.
+    pub fn address(
+        &mut self,
+        street: Option<&str>,
+        unit: Option<&str>,
+        city: Option<&str>,
+        state: Option<&str>,
+        zip: Option<&str>,
+    ) -> Address {
+        let (city, state) = (self.place(city), self.place(state));
+        let mut a = Delivery::new(street, unit).with(city, state, zip5(zip));
+        a.share(self);
+        a
+    }
+
+    /// A city or state, folded once per distinct spelling.
+    fn place(&mut self, raw: Option<&str>) -> Option<Text> {
+        let raw = raw?;
+        if let Some(p) = self.place.get(raw) {
+            return p.clone();
+        }
+        let p = self.shared(name_field(Some(raw)));
+        self.place.insert(raw.into(), p.clone());
+        p
+    }
 }
 
 /// Folds text to upper-case ASCII letters and digits separated by single spaces. Apostrophes
 /// vanish (`O'BRIEN` → `OBRIEN`); every other non-alphanumeric character separates words.
 pub fn fold(s: &str) -> String {
-    let ascii = deunicode::deunicode(s);
+    // Most names and addresses are ASCII already: transliterate only the others.
+    let ascii: std::borrow::Cow<str> = if s.is_ascii() {
+        s.into()
+    } else {
+        deunicode::deunicode(s).into()
+    };
     let mut out = String::with_capacity(ascii.len());
     let mut space = false;
     for c in ascii.chars() {
@@ -132,69 +200,161 @@ fn groups_of<'a>(names: impl IntoIterator<Item = &'a Text>) -> Vec<u16> {
     g
 }
 
-impl Name {
-    /// Normalises the three name fields.
-    pub fn new(given: Option<&str>, middle: Option<&str>, family: Option<&str>) -> Name {
-        let strip = |s: Option<String>| {
-            s.map(|v| {
-                v.split(' ')
-                    .filter(|t| !GENERATIONS.contains(t))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .filter(|v| !v.is_empty())
-        };
-        // A name is kept joined (`S R` → `SR`); one whose joined form is itself a placeholder
-        // or a generation (`SR`, `U N K`) is dropped too, so that normalising twice changes
-        // nothing.
-        let settled = |s: Option<&str>| {
-            strip(name_field(s)).filter(|v| strip(name_field(Some(&v.replace(' ', "")))).is_some())
-        };
-        let given = settled(given);
-        let middle = settled(middle);
-        let family = settled(family);
-        let mut family_alts = Vec::new();
-        let mut family_core = Vec::new();
-        if let Some(f) = &family {
-            let tokens: Vec<&str> = f.split(' ').collect();
-            family_alts.push(tokens.concat());
-            let core: Vec<&str> = tokens
-                .iter()
-                .copied()
-                .filter(|t| !PARTICLES.contains(t))
-                .collect();
-            family_core = core
-                .iter()
-                .map(|t| (*t).to_owned())
-                .collect::<Vec<String>>();
-            if !core.is_empty() {
-                family_alts.push(core.concat());
-                for t in &core {
-                    if t.len() > 1 {
-                        family_alts.push((*t).to_owned());
-                    }
-                }
-            }
-            family_alts.sort();
-            family_alts.dedup();
-        }
-        let given_first: Option<Text> = given
+/// A name field as written, settled: folded, generational suffixes dropped, blank and
+/// placeholder values `None`. A name is kept joined (`S R` → `SR`); one whose joined form is
+/// itself a placeholder or a generation (`SR`, `U N K`) is dropped too, so that normalising
+/// twice changes nothing.
+fn settled(s: Option<&str>) -> Option<String> {
+    let strip = |v: String| {
+        let v = v
+            .split(' ')
+            .filter(|t| !GENERATIONS.contains(t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!v.is_empty()).then_some(v)
+    };
+    let v = strip(name_field(s)?)?;
+    let joined = v.replace(' ', "");
+    (!PLACEHOLDERS.contains(&joined.as_str()) && !GENERATIONS.contains(&joined.as_str()))
+        .then_some(v)
+}
+
+/// One name field's share of a [`Name`], remembered by a [`Pool`] per raw spelling.
+trait Part: Clone + Sized {
+    fn new(raw: Option<&str>) -> Self;
+    fn share(&mut self, pool: &mut Pool);
+    fn memo(pool: &mut Pool) -> &mut rustc_hash::FxHashMap<Box<str>, Self>;
+}
+
+/// The given-name part of a [`Name`].
+#[derive(Debug, Clone)]
+struct GivenPart {
+    given: Option<Text>,
+    first: Option<Text>,
+    groups: Vec<u16>,
+}
+
+impl Part for GivenPart {
+    fn memo(pool: &mut Pool) -> &mut rustc_hash::FxHashMap<Box<str>, Self> {
+        &mut pool.given
+    }
+
+    fn new(raw: Option<&str>) -> GivenPart {
+        let given = settled(raw);
+        let first: Option<Text> = given
             .as_ref()
             .and_then(|g| g.split(' ').next().map(Text::from));
         let given: Option<Text> = given.map(|g| g.replace(' ', "").into());
-        let middle: Option<Text> = middle.map(|m| m.replace(' ', "").into());
-        let family_alts: Vec<Text> = family_alts.into_iter().map(Text::from).collect();
-        let family_core: Vec<Text> = family_core.into_iter().map(Text::from).collect();
-        Name {
-            given_groups: groups_of(given.iter().chain(&given_first)),
-            middle_groups: groups_of(&middle),
-            family_groups: groups_of(&family_alts),
-            given_first,
+        GivenPart {
+            groups: groups_of(given.iter().chain(&first)),
             given,
+            first,
+        }
+    }
+
+    fn share(&mut self, pool: &mut Pool) {
+        pool.share_all([&mut self.given, &mut self.first].into_iter().flatten());
+    }
+}
+
+/// The middle-name part of a [`Name`].
+#[derive(Debug, Clone)]
+struct MiddlePart {
+    middle: Option<Text>,
+    groups: Vec<u16>,
+}
+
+impl Part for MiddlePart {
+    fn memo(pool: &mut Pool) -> &mut rustc_hash::FxHashMap<Box<str>, Self> {
+        &mut pool.middle
+    }
+
+    fn new(raw: Option<&str>) -> MiddlePart {
+        let middle: Option<Text> = settled(raw).map(|m| m.replace(' ', "").into());
+        MiddlePart {
+            groups: groups_of(&middle),
             middle,
+        }
+    }
+
+    fn share(&mut self, pool: &mut Pool) {
+        pool.share_all(self.middle.as_mut());
+    }
+}
+
+/// The family-name part of a [`Name`].
+#[derive(Debug, Clone)]
+struct FamilyPart {
+    family: Option<Text>,
+    alts: Vec<Text>,
+    core: Vec<Text>,
+    groups: Vec<u16>,
+}
+
+impl Part for FamilyPart {
+    fn memo(pool: &mut Pool) -> &mut rustc_hash::FxHashMap<Box<str>, Self> {
+        &mut pool.family
+    }
+
+    fn new(raw: Option<&str>) -> FamilyPart {
+        let family = settled(raw);
+        let mut alts = Vec::new();
+        let mut core = Vec::new();
+        if let Some(f) = &family {
+            let tokens: Vec<&str> = f.split(' ').collect();
+            alts.push(tokens.concat());
+            core = tokens
+                .iter()
+                .copied()
+                .filter(|t| !PARTICLES.contains(t))
+                .collect::<Vec<&str>>();
+            if !core.is_empty() {
+                alts.push(core.concat());
+                alts.extend(core.iter().filter(|t| t.len() > 1).map(|t| (*t).to_owned()));
+            }
+            alts.sort();
+            alts.dedup();
+        }
+        let alts: Vec<Text> = alts.into_iter().map(Text::from).collect();
+        FamilyPart {
+            groups: groups_of(&alts),
+            core: core.into_iter().map(Text::from).collect(),
             family: family.map(|f| f.replace(' ', "").into()),
-            family_alts,
-            family_core,
+            alts,
+        }
+    }
+
+    fn share(&mut self, pool: &mut Pool) {
+        pool.share_all(
+            self.family
+                .iter_mut()
+                .chain(self.alts.iter_mut())
+                .chain(self.core.iter_mut()),
+        );
+    }
+}
+
+impl Name {
+    /// Normalises the three name fields.
+    pub fn new(given: Option<&str>, middle: Option<&str>, family: Option<&str>) -> Name {
+        Name::assemble(
+            GivenPart::new(given),
+            MiddlePart::new(middle),
+            FamilyPart::new(family),
+        )
+    }
+
+    fn assemble(g: GivenPart, m: MiddlePart, f: FamilyPart) -> Name {
+        Name {
+            given: g.given,
+            given_first: g.first,
+            given_groups: g.groups,
+            middle: m.middle,
+            middle_groups: m.groups,
+            family: f.family,
+            family_alts: f.alts,
+            family_core: f.core,
+            family_groups: f.groups,
         }
     }
 
@@ -362,15 +522,26 @@ fn unit_value(tokens: &[&str]) -> Option<String> {
     (!v.is_empty()).then_some(v)
 }
 
-impl Address {
-    /// Normalises the address fields.
-    pub fn new(
-        street: Option<&str>,
-        unit: Option<&str>,
-        city: Option<&str>,
-        state: Option<&str>,
-        zip: Option<&str>,
-    ) -> Address {
+/// The delivery line of an [`Address`]: house number, street name and unit.
+struct Delivery {
+    number: Option<Text>,
+    street: Option<Text>,
+    unit: Option<Text>,
+}
+
+impl Delivery {
+    fn with(self, city: Option<Text>, state: Option<Text>, zip: Option<Text>) -> Address {
+        Address {
+            number: self.number,
+            street: self.street,
+            unit: self.unit,
+            city,
+            state,
+            zip,
+        }
+    }
+
+    fn new(street: Option<&str>, unit: Option<&str>) -> Delivery {
         let mut number = None;
         let mut name_tokens: Vec<String> = Vec::new();
         let mut unit_text = unit
@@ -421,19 +592,36 @@ impl Address {
             }
         }
         let street_name = (!name_tokens.is_empty()).then(|| name_tokens.join(" "));
-        Address {
+        Delivery {
             number: number.map(Text::from),
             street: street_name.map(Text::from),
             unit: unit_text
                 .and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>()))
                 .map(Text::from),
-            city: name_field(city).map(Text::from),
-            state: name_field(state).map(Text::from),
-            zip: zip.and_then(|z| {
-                let d: String = z.chars().filter(char::is_ascii_digit).collect();
-                (d.len() >= 5).then(|| Text::from(&d[..5]))
-            }),
         }
+    }
+}
+
+/// A ZIP code's first five digits, if it has them.
+fn zip5(zip: Option<&str>) -> Option<Text> {
+    let d: String = zip?.chars().filter(char::is_ascii_digit).collect();
+    (d.len() >= 5).then(|| Text::from(&d[..5]))
+}
+
+impl Address {
+    /// Normalises the address fields.
+    pub fn new(
+        street: Option<&str>,
+        unit: Option<&str>,
+        city: Option<&str>,
+        state: Option<&str>,
+        zip: Option<&str>,
+    ) -> Address {
+        Delivery::new(street, unit).with(
+            name_field(city).map(Text::from),
+            name_field(state).map(Text::from),
+            zip5(zip),
+        )
     }
 
     /// Shares this address's strings through `pool`.
@@ -622,6 +810,26 @@ mod tests {
                 Address::new(Some(&s), Some(&t), Some(&t), Some(&t), Some(&s))
             );
             prop_assert_eq!(Name::new(Some(&ps), Some(&pt), Some(&pt)), Name::new(Some(&s), Some(&t), Some(&t)));
+        }
+
+        #[test]
+        fn a_pool_remembers_without_changing_anything(
+            names in proptest::collection::vec(("\\PC{0,12}", "[A-Za-z -]{0,8}", "\\PC{0,16}"), 1..8),
+        ) {
+            // Spellings repeat across calls (the pool's memory is used), fields swap roles
+            // (one raw string, three caches), and a pooled value always equals a fresh one.
+            let mut pool = Pool::default();
+            for _ in 0..2 {
+                for (g, m, f) in &names {
+                    let fresh = Name::new(Some(g), Some(m), Some(f));
+                    prop_assert_eq!(&pool.name(Some(g), Some(m), Some(f)), &fresh);
+                    prop_assert_eq!(pool.name(Some(f), None, Some(g)), Name::new(Some(f), None, Some(g)));
+                    prop_assert_eq!(
+                        pool.address(Some(f), Some(m), Some(g), Some(m), Some(f)),
+                        Address::new(Some(f), Some(m), Some(g), Some(m), Some(f))
+                    );
+                }
+            }
         }
     }
 }
