@@ -308,13 +308,12 @@ impl IndexBuilder {
         }
         gathered.par_sort_unstable_by_key(|g| g.first_seen);
         let taxpayers: Vec<Taxpayer> = gathered
-            .par_iter()
+            .into_par_iter()
             // Each worker shares equal strings through its own pool: names and streets repeat
-            // across taxpayers, and one copy each is enough.
-            .map_init(Pool::default, |pool, g| Taxpayer::from_gathering(g, pool))
+            // across taxpayers, and one copy each is enough. A gathering is freed as soon as
+            // its taxpayer is built, so the index reuses its memory.
+            .map_init(Pool::default, |pool, g| Taxpayer::from_gathering(&g, pool))
             .collect();
-        // Freeing millions of strings takes a while: another thread does it.
-        std::thread::spawn(move || drop(gathered));
         Index::from_taxpayers(taxpayers)
     }
 }
