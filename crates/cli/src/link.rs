@@ -213,7 +213,7 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
                 .map(|r| p.index.taxpayers[r.taxpayer as usize].tin().digits()),
             runner_up_weight: best.and(d.runner_up.as_ref()).map(|r| r.weight),
             evidence: best.map(link::evidence_string),
-            reason: d.reason.map(str::to_owned),
+            reason: d.reason.map(|r| r.as_str().to_owned()),
         })?;
         if let Some((w, path)) = explain.as_mut() {
             let line = serde_json::json!({ "subject_id": s.subject_id, "decision": d });

@@ -374,9 +374,8 @@ pub struct LinkResult {
     pub runner_up_weight: Option<f64>,
     /// Per-field evidence, `field=level:+weight` separated by `;`.
     pub evidence: Option<String>,
-    /// Why the outcome is not `match` though a candidate exists (`close_competitor`,
-    /// `uncertain`, `name_not_in_agreement`, `not_corroborated`, `tin_not_in_agreement`,
-    /// `below_minimum_identifiers`).
+    /// Why the outcome is not `match` though a candidate exists: one of the matcher's
+    /// reasons (`crosscheck_linkage::link::Reason`, documented in `docs/linkage.md`).
     pub reason: Option<String>,
 }
 

@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 use parquet::basic::Compression;
 use parquet::data_type::{ByteArray, ByteArrayType};
-use parquet::file::properties::WriterProperties;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::properties::{ReaderProperties, WriterProperties};
+use parquet::file::reader::{FileReader, RowGroupReader};
+use parquet::file::serialized_reader::{SerializedFileReader, SerializedRowGroupReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use rayon::prelude::*;
@@ -616,12 +617,20 @@ fn each_parquet<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues
             Some(first)
         })
         .collect();
+    let metadata = reader.metadata();
+    let props = Arc::new(ReaderProperties::builder().build());
     let read_group = |g: usize, first: u64| -> Result<Vec<Parsed<T>>, FileError> {
-        // Each group gets its own file handle: handles cloned from one file share their
-        // position, and parallel reads through them would interleave.
-        let file = File::open(path).map_err(io_error(path))?;
-        let reader = SerializedFileReader::new(file).map_err(parquet_error(path))?;
-        let group = reader.get_row_group(g).map_err(parquet_error(path))?;
+        // Each group gets its own file handle (handles cloned from one file share their
+        // position, and parallel reads through them would interleave) but not its own parse
+        // of the footer, which grows with the number of groups.
+        let file = Arc::new(File::open(path).map_err(io_error(path))?);
+        let group = SerializedRowGroupReader::new(
+            file,
+            metadata.row_group(g),
+            metadata.page_index_for_row_group(g),
+            Arc::clone(&props),
+        )
+        .map_err(parquet_error(path))?;
         let rows = group.get_row_iter(None).map_err(parquet_error(path))?;
         let mut out = Vec::new();
         for (i, row) in rows.enumerate() {

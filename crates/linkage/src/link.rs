@@ -62,7 +62,46 @@ pub struct Decision {
     /// Candidates compared.
     pub candidates: usize,
     /// Why the outcome is not `match` when a best candidate exists.
-    pub reason: Option<&'static str>,
+    pub reason: Option<Reason>,
+}
+
+/// Why a subject whose best candidate was plausible was not matched automatically (the
+/// result file's `reason` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Too little agrees to put before a reviewer ([`reviewable`]); the outcome is
+    /// `no_match`.
+    BelowMinimumIdentifiers,
+    /// Below the match probability, with a second candidate that is itself plausible.
+    CloseCompetitor,
+    /// Below the match probability.
+    Uncertain,
+    /// The names do not agree as rule 18 asks ([`names_agree`]).
+    NameNotInAgreement,
+    /// The subject's TIN is not the candidate's (rule 18).
+    TinNotInAgreement,
+    /// No date of birth or TIN backs the names ([`corroborated`]).
+    NotCorroborated,
+}
+
+impl Reason {
+    /// The name written to result files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::BelowMinimumIdentifiers => "below_minimum_identifiers",
+            Reason::CloseCompetitor => "close_competitor",
+            Reason::Uncertain => "uncertain",
+            Reason::NameNotInAgreement => "name_not_in_agreement",
+            Reason::TinNotInAgreement => "tin_not_in_agreement",
+            Reason::NotCorroborated => "not_corroborated",
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 fn outcome_str<S: serde::Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {
@@ -325,23 +364,25 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     let (outcome, reason) = match &best {
         None => (Outcome::NoMatch, None),
         Some(b) if b.probability < t.review_probability => (Outcome::NoMatch, None),
-        Some(_) if !reviewable(&levels) => (Outcome::NoMatch, Some("below_minimum_identifiers")),
+        Some(_) if !reviewable(&levels) => {
+            (Outcome::NoMatch, Some(Reason::BelowMinimumIdentifiers))
+        }
         Some(b) => {
             let reason = if b.probability < t.match_probability {
                 if runner_up
                     .as_ref()
                     .is_some_and(|r| r.probability >= 1.0 - t.match_probability)
                 {
-                    Some("close_competitor")
+                    Some(Reason::CloseCompetitor)
                 } else {
-                    Some("uncertain")
+                    Some(Reason::Uncertain)
                 }
             } else if !names_agree(&levels) {
-                Some("name_not_in_agreement")
+                Some(Reason::NameNotInAgreement)
             } else if subject.tin.is_some() && levels[4] != 0 {
-                Some("tin_not_in_agreement")
+                Some(Reason::TinNotInAgreement)
             } else if !corroborated(&levels) {
-                Some("not_corroborated")
+                Some(Reason::NotCorroborated)
             } else {
                 None
             };

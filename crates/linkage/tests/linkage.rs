@@ -278,12 +278,12 @@ fn the_taxpayers_own_tin_identifies_a_subject_with_a_missing_given_name_or_a_wro
     // is a person's decision (RULES 18).
     let d = decide(&index, &model, &with_tin(twin.clone(), "601-11-1114"));
     assert_eq!(d.outcome, Outcome::Review, "{d:?}");
-    assert_eq!(d.reason, Some("tin_not_in_agreement"));
+    assert_eq!(d.reason, Some(link::Reason::TinNotInAgreement));
     let mut renamed = with_tin(father.clone(), "501-11-1111");
     renamed.given_name = Some("Pedro".into());
     let d = decide(&index, &model, &renamed);
     assert_eq!(d.outcome, Outcome::Review, "{d:?}");
-    assert_eq!(d.reason, Some("name_not_in_agreement"));
+    assert_eq!(d.reason, Some(link::Reason::NameNotInAgreement));
 }
 
 #[test]

@@ -131,7 +131,7 @@ impl Matcher {
                     .to_string(),
                     best: d.best.as_ref().map(|s| self.candidate(s)),
                     runner_up: d.runner_up.as_ref().map(|s| self.candidate(s)),
-                    reason: d.reason.map(str::to_string),
+                    reason: d.reason.map(|r| r.as_str().to_owned()),
                     candidates: d.candidates,
                 }
             })
