@@ -188,11 +188,20 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     }
 }
 
+/// The date's eight digits, `YYYYMMDD`.
 fn digits(d: &Date) -> [u8; 8] {
-    let s = format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
-    let mut out = [0u8; 8];
-    out.copy_from_slice(s.as_bytes());
-    out
+    let (y, m, day) = (d.year(), u16::from(d.month()), u16::from(d.day()));
+    [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        m / 10,
+        m % 10,
+        day / 10,
+        day % 10,
+    ]
+    .map(|v| v as u8)
 }
 
 fn dob_level(s: Option<Date>, dobs: &[Date]) -> u8 {
@@ -487,6 +496,12 @@ mod tests {
         assert_eq!(level("1988-02-17"), 3, "same month and day, a decade apart");
         assert_eq!(level("1978-02-25"), 3, "same year and month");
         assert_eq!(level("1990-07-04"), 4);
+        assert_eq!(level("1978-12-17"), 2, "the month's tens digit");
+        assert_eq!(
+            dob_level(Some(d("1979-02-17")), &[d("1980-02-17")]),
+            3,
+            "one year apart, but two digits"
+        );
     }
 
     #[test]
