@@ -76,7 +76,9 @@ struct Prepared {
     compared: Vec<Compared>,
 }
 
-fn load(inputs: &Inputs) -> Result<Prepared> {
+/// Reads both files, builds the index and compares every subject with its candidates;
+/// `command` names the summary line on stderr.
+fn load(inputs: &Inputs, command: &str) -> Result<Prepared> {
     let (returns, subjects) = (inputs.returns.as_path(), inputs.subjects.as_path());
     let started = Instant::now();
     let spin = crate::spinner("reading the extract and the subjects");
@@ -92,7 +94,7 @@ fn load(inputs: &Inputs) -> Result<Prepared> {
     spin.finish_and_clear();
     let built = started.elapsed();
     let prepared: Vec<_> = subjects.iter().map(prepare).collect();
-    let pb = crate::bar(prepared.len() as u64, "linking");
+    let pb = crate::bar(prepared.len() as u64, "comparing");
     let done = AtomicUsize::new(0);
     let compared = link::compare_all(&index, &prepared, &|n| {
         let d = done.fetch_add(n, Ordering::Relaxed) + n;
@@ -102,7 +104,7 @@ fn load(inputs: &Inputs) -> Result<Prepared> {
     });
     pb.finish_and_clear();
     eprintln!(
-        "link: {} taxpayers indexed, {} subjects; read {:.1}s, index {:.1}s, compare {:.1}s",
+        "{command}: {} taxpayers indexed, {} subjects; read {:.1}s, index {:.1}s, compare {:.1}s",
         index.len(),
         subjects.len(),
         read.as_secs_f64(),
@@ -133,7 +135,7 @@ fn read_model(path: &Path) -> Result<Model> {
 
 /// Runs `crosscheck train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
-    let p = load(&args.inputs)?;
+    let p = load(&args.inputs, "train")?;
     let model = link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed);
     let json = serde_json::to_string_pretty(&model).context("while encoding the model")?;
     std::fs::write(&args.output, json)
@@ -149,7 +151,7 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 /// Runs `crosscheck link`; returns the outcome counts.
 pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
-    let p = load(&args.inputs)?;
+    let p = load(&args.inputs, "link")?;
     let phase = Instant::now();
     let spin = crate::spinner("training the model (no labels needed)");
     let model = match &args.model {
@@ -216,7 +218,18 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
             reason: d.reason.map(|r| r.as_str().to_owned()),
         })?;
         if let Some((w, path)) = explain.as_mut() {
-            let line = serde_json::json!({ "subject_id": s.subject_id, "decision": d });
+            // The decision names candidates by their place in the index; a reviewer needs
+            // their TINs.
+            let tin = |c: &Option<link::Scored>| {
+                c.as_ref()
+                    .map(|c| p.index.taxpayers[c.taxpayer as usize].tin().digits())
+            };
+            let line = serde_json::json!({
+                "subject_id": s.subject_id,
+                "best_tin": tin(&d.best),
+                "runner_up_tin": tin(&d.runner_up),
+                "decision": d,
+            });
             use std::io::Write as _;
             writeln!(w, "{line}").with_context(|| format!("while writing {}", path.display()))?;
         }

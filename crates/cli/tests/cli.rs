@@ -211,8 +211,18 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     );
     let explain = std::fs::read_to_string(format!("{}.explain.jsonl", result.display())).unwrap();
     assert_eq!(explain.lines().count(), 300);
-    let first: serde_json::Value = serde_json::from_str(explain.lines().next().unwrap()).unwrap();
-    assert!(first["decision"]["outcome"].is_string());
+    for (line, row) in explain.lines().zip(&rows.records) {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(line["subject_id"], row.subject_id.as_str());
+        assert_eq!(line["decision"]["outcome"], row.outcome.as_str());
+        if row.outcome != crosscheck_contract::Outcome::NoMatch {
+            // The explanation names the same candidates as the result, by TIN.
+            assert_eq!(line["best_tin"].as_str(), row.tin.as_deref(), "{line}");
+            if let Some(r) = &row.runner_up_tin {
+                assert_eq!(line["runner_up_tin"].as_str(), Some(r.as_str()), "{line}");
+            }
+        }
+    }
 }
 
 #[test]
