@@ -149,7 +149,7 @@ pub fn person_keys(
 
 /// Keys to look a subject up under: the taxpayer keys of every reading of the subject
 /// (names swapped, birth year ±1, day and month swapped).
-pub fn subject_keys(s: &Prepared, swapped: &Name) -> Vec<u64> {
+pub fn subject_keys(s: &Prepared) -> Vec<u64> {
     let mut out = Vec::new();
     let mut dobs = vec![s.dob];
     if let Some(d) = s.dob {
@@ -164,7 +164,7 @@ pub fn subject_keys(s: &Prepared, swapped: &Name) -> Vec<u64> {
         .map(|t| t.chars().filter(char::is_ascii_digit).collect());
     let dobs: Vec<Date> = dobs.into_iter().flatten().collect();
     person_keys(
-        &[&s.name, swapped],
+        &[&s.name, &s.swapped],
         &dobs,
         &[&s.address],
         &tin.iter().map(String::as_str).collect::<Vec<_>>(),

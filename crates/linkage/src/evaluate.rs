@@ -187,8 +187,7 @@ pub fn blocking(index: &Index, subjects: &[Subject], truth: &[Truth]) -> Blockin
         .par_iter()
         .map(|s| {
             let p = prepare(s);
-            let swapped = p.name.swapped();
-            let candidates = index.candidates(&p, &swapped);
+            let candidates = index.candidates(&p);
             let truth = by_id
                 .get(s.subject_id.as_str())
                 .copied()
@@ -199,7 +198,7 @@ pub fn blocking(index: &Index, subjects: &[Subject], truth: &[Truth]) -> Blockin
                     .tins
                     .iter()
                     .filter_map(|tin| by_tin.get(tin.as_str()))
-                    .filter_map(|&c| index.blocking_miss(&p, &swapped, c))
+                    .filter_map(|&c| index.blocking_miss(&p, c))
                     .max()
                     .map(|why| (t, why)),
                 _ => None,

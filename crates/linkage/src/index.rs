@@ -437,26 +437,25 @@ fn pair_key(given: &str, family: &str) -> u64 {
 
 /// Normalises a subject from the contract row.
 pub fn prepare(s: &crosscheck_contract::Subject) -> Prepared {
-    Prepared {
-        name: Name::new(
+    Prepared::new(
+        Name::new(
             s.given_name.as_deref(),
             s.middle_name.as_deref(),
             s.family_name.as_deref(),
         ),
-        dob: normalise::dob(s.dob.as_deref()),
-        address: Address::new(
+        normalise::dob(s.dob.as_deref()),
+        Address::new(
             s.street.as_deref(),
             s.unit.as_deref(),
             s.city.as_deref(),
             s.state.as_deref(),
             s.zip.as_deref(),
         ),
-        tin: s
-            .tin
+        s.tin
             .as_ref()
             .map(|t| t.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|t| !t.is_empty()),
-    }
+    )
 }
 
 impl Index {
@@ -565,12 +564,12 @@ impl Index {
 
     /// Why taxpayer `id` is not among the subject's candidates (`None` when it is): the
     /// blocking diagnostic behind `evaluate`'s list of lost true pairs.
-    pub fn blocking_miss(&self, s: &Prepared, swapped: &Name, id: u32) -> Option<BlockingMiss> {
-        if self.candidates(s, swapped).contains(&id) {
+    pub fn blocking_miss(&self, s: &Prepared, id: u32) -> Option<BlockingMiss> {
+        if self.candidates(s).contains(&id) {
             return None;
         }
         let (mut usable, mut oversized) = (0, 0);
-        for k in block::subject_keys(s, swapped) {
+        for k in block::subject_keys(s) {
             let ids = self.block(k);
             if ids.contains(&id) {
                 if ids.len() <= MAX_BLOCK {
@@ -598,8 +597,8 @@ impl Index {
     /// birth), and a taxpayer in it is worth comparing however crowded the subject's other
     /// keys are; a taxpayer sharing only one key of a large block (a common surname and birth
     /// year, say) agrees on too little to be more than noise.
-    pub fn candidates(&self, s: &Prepared, swapped: &Name) -> Vec<u32> {
-        let mut blocks: Vec<&[u32]> = block::subject_keys(s, swapped)
+    pub fn candidates(&self, s: &Prepared) -> Vec<u32> {
+        let mut blocks: Vec<&[u32]> = block::subject_keys(s)
             .into_iter()
             .map(|k| self.block(k))
             .filter(|ids| !ids.is_empty() && ids.len() <= MAX_BLOCK)
@@ -852,12 +851,12 @@ mod tests {
         returns.push(ret(7, "MARY", "JONES", "1975-01-01", "12 OAK ST", "78701"));
         let index = Index::build(&returns);
         let s = subject("MARY", "SMITH", Some("1980-05-05"), Some("12 Oak St"));
-        let found = index.candidates(&s, &s.name.swapped());
+        let found = index.candidates(&s);
         let own = found.iter().any(|&c| tin_of(&index, c).ends_with("0007"));
         assert!(own, "the house key's only taxpayer must be a candidate");
         // The crowd found by one large key alone stays out.
         assert!(found.len() < 64, "{} candidates", found.len());
-        assert_eq!(index.blocking_miss(&s, &s.name.swapped(), found[0]), None);
+        assert_eq!(index.blocking_miss(&s, found[0]), None);
     }
 
     #[test]
@@ -866,10 +865,10 @@ mod tests {
         // sharing one key each meant no candidate at all.
         let index = Index::build(&crowd(100));
         let s = subject("ANNA", "SMITH", None, None);
-        let found = index.candidates(&s, &s.name.swapped());
+        let found = index.candidates(&s);
         assert_eq!(found.len(), 10, "the ANNA SMITHs of the crowd");
         let s = subject("MARY", "SMITH", None, None);
-        assert!(index.candidates(&s, &s.name.swapped()).is_empty());
+        assert!(index.candidates(&s).is_empty());
     }
 
     #[test]
@@ -895,7 +894,7 @@ mod tests {
             zip: Some("10042".into()),
             ..Subject::default()
         });
-        let found = index.candidates(&s, &s.name.swapped());
+        let found = index.candidates(&s);
         assert!(found.iter().any(|&c| tin_of(&index, c).ends_with("0009")));
     }
 
@@ -910,7 +909,7 @@ mod tests {
             .unwrap();
         let s = subject("MARY", "SMITH", Some("1980-05-05"), Some("12 Oak St"));
         assert_eq!(
-            index.blocking_miss(&s, &s.name.swapped(), lee),
+            index.blocking_miss(&s, lee),
             Some(BlockingMiss::NoSharedKey)
         );
         // A SMITH of the crowd shares only the surname-and-year key with her, crowded
@@ -919,7 +918,7 @@ mod tests {
             .find(|&c| index.taxpayers[c as usize].names[0].given.as_deref() == Some("BETTY"))
             .unwrap();
         assert_eq!(
-            index.blocking_miss(&s, &s.name.swapped(), smith),
+            index.blocking_miss(&s, smith),
             Some(BlockingMiss::SingleKeyInCrowd)
         );
     }

@@ -120,16 +120,10 @@ pub fn compare_all(
     subjects
         .par_iter()
         .map(|s| {
-            let swapped = s.name.swapped();
             let out = index
-                .candidates(s, &swapped)
+                .candidates(s)
                 .into_iter()
-                .map(|t| {
-                    (
-                        t,
-                        compare::compare(s, &swapped, &index.taxpayers[t as usize], index),
-                    )
-                })
+                .map(|t| (t, compare::compare(s, &index.taxpayers[t as usize], index)))
                 .collect();
             progress(1);
             out
@@ -168,10 +162,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
             .collect();
         let vectors: Vec<Vector> = pairs
             .par_iter()
-            .map(|&(s, t)| {
-                let swapped = subjects[s].name.swapped();
-                compare::compare(&subjects[s], &swapped, &index.taxpayers[t], index).levels
-            })
+            .map(|&(s, t)| compare::compare(&subjects[s], &index.taxpayers[t], index).levels)
             .collect();
         for v in vectors {
             for (f, l) in v.iter().enumerate() {
