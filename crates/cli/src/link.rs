@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use crosscheck_contract::{LinkResult, Outcome, Subject, table};
 use crosscheck_linkage::index::{Index, prepare};
 use crosscheck_linkage::link::{self, Compared};
-use crosscheck_linkage::model::Model;
+use crosscheck_linkage::model::{Model, Thresholds};
 
 /// The files both `link` and `train` read.
 #[derive(clap::Args)]
@@ -25,11 +25,52 @@ pub struct Inputs {
     seed: u64,
 }
 
+/// Decision thresholds given on the command line; each overrides the model's.
+#[derive(clap::Args, Default)]
+pub struct ThresholdArgs {
+    /// Posterior probability from which the best candidate is matched automatically (the
+    /// law's name, TIN and corroboration checks still apply) [model's; default 0.999]
+    #[arg(long, value_name = "P", value_parser = probability)]
+    match_probability: Option<f64>,
+    /// Posterior probability from which a subject goes to review rather than no_match
+    /// [model's; default 0.5]
+    #[arg(long, value_name = "P", value_parser = probability)]
+    review_probability: Option<f64>,
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("`{s}` is not a probability in (0, 1]")),
+    }
+}
+
+impl ThresholdArgs {
+    /// `base` with the given thresholds set; refuses a review threshold above the match one.
+    fn resolve(&self, base: &Thresholds) -> Result<Thresholds> {
+        let t = Thresholds {
+            match_probability: self.match_probability.unwrap_or(base.match_probability),
+            review_probability: self.review_probability.unwrap_or(base.review_probability),
+        };
+        if t.review_probability > t.match_probability {
+            bail!(
+                "the review probability ({}) is above the match probability ({}): \
+                 --review-probability must not exceed --match-probability",
+                t.review_probability,
+                t.match_probability
+            );
+        }
+        Ok(t)
+    }
+}
+
 /// Options of `crosscheck link`.
 #[derive(clap::Args)]
 pub struct LinkArgs {
     #[command(flatten)]
     inputs: Inputs,
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
     /// Where to write the link result (.csv or .parquet).
     #[arg(long)]
     output: PathBuf,
@@ -52,6 +93,7 @@ impl LinkArgs {
                 subjects,
                 seed: 1,
             },
+            thresholds: ThresholdArgs::default(),
             output,
             model: None,
             explain: false,
@@ -64,6 +106,9 @@ impl LinkArgs {
 pub struct TrainArgs {
     #[command(flatten)]
     inputs: Inputs,
+    /// Thresholds saved in the model.
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
     /// Where to write the model (JSON).
     #[arg(long)]
     output: PathBuf,
@@ -135,8 +180,10 @@ fn read_model(path: &Path) -> Result<Model> {
 
 /// Runs `crosscheck train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
+    let thresholds = args.thresholds.resolve(&Thresholds::default())?;
     let p = load(&args.inputs, "train")?;
-    let model = link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed);
+    let mut model = link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed);
+    model.thresholds = thresholds;
     let json = serde_json::to_string_pretty(&model).context("while encoding the model")?;
     std::fs::write(&args.output, json)
         .with_context(|| format!("while writing {}", args.output.display()))?;
@@ -151,13 +198,21 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 /// Runs `crosscheck link`; returns the outcome counts.
 pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
+    // A model file or thresholds that cannot be used are refused before the extract is read.
+    let loaded = args.model.as_deref().map(read_model).transpose()?;
+    let thresholds = args.thresholds.resolve(
+        loaded
+            .as_ref()
+            .map_or(&Thresholds::default(), |m| &m.thresholds),
+    )?;
     let p = load(&args.inputs, "link")?;
     let phase = Instant::now();
     let spin = crate::spinner("training the model (no labels needed)");
-    let model = match &args.model {
-        Some(path) => read_model(path)?,
+    let mut model = match loaded {
+        Some(model) => model,
         None => link::train(&p.index, &p.prepared, &p.compared, args.inputs.seed),
     };
+    model.thresholds = thresholds;
     spin.finish_and_clear();
     let trained = phase.elapsed();
     let decisions: Vec<link::Decision> = {

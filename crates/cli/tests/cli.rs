@@ -14,25 +14,44 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The subcommands a `--help` text lists under "Commands:" (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // A command's line starts with two spaces; a wrapped description with more.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn every_command_has_help() {
-    for cmd in [
-        vec!["--help"],
-        vec!["synth", "--help"],
-        vec!["evaluate", "--help"],
-        vec!["demo", "--help"],
-        vec!["bench", "--help"],
-        vec!["ledger", "--help"],
-        vec!["ledger", "verify", "--help"],
-        vec!["ledger", "prove", "--help"],
-        vec!["ledger", "verify-proof", "--help"],
-        vec!["ledger", "sample", "--help"],
-        vec!["ledger", "bench", "--help"],
-    ] {
-        let out = crosscheck(&cmd);
-        assert!(out.status.success(), "{cmd:?}");
-        assert!(text(&out.stdout).contains("Usage"), "{cmd:?}");
+    // Walks the tree the binary itself lists, so a new command is covered without editing
+    // this test.
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = crosscheck(&args);
+        assert!(out.status.success(), "{args:?}");
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage"), "{args:?}");
+        seen += 1;
+        for sub in subcommands(&help) {
+            let mut next = path.clone();
+            next.push(sub);
+            todo.push(next);
+        }
     }
+    assert!(
+        seen >= 20,
+        "only {seen} commands found: is the help format still parsed?"
+    );
 }
 
 #[test]
@@ -749,4 +768,93 @@ fn serve_refuses_a_bad_policy_file_and_records_a_replacement_in_the_ledger() {
     assert!(entries.contains(&format!("sha256:{digest}")), "{entries}");
     let o = crosscheck(&["ledger", "verify", "--data-dir", d]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn thresholds_given_on_the_command_line_decide_and_are_saved_with_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        "2000",
+        "--subjects",
+        "200",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let files = [
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+    ];
+    let link = |extra: &[&str], out: &str| {
+        let mut args = vec!["link"];
+        args.extend(files);
+        args.extend(["--output", out]);
+        args.extend(extra);
+        crosscheck(&args)
+    };
+
+    // Unusable thresholds are refused before any work, naming the flag.
+    let o = link(&["--match-probability", "1.5"], &p("bad.csv"));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not a probability"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = link(
+        &["--match-probability", "0.9", "--review-probability", "0.95"],
+        &p("bad.csv"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--review-probability must not exceed"));
+    assert!(!dir.path().join("bad.csv").exists());
+
+    // A stricter match threshold on the command line...
+    let o = link(&["--match-probability", "0.99999"], &p("strict.csv"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = link(&[], &p("default.csv"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let read = |f: &str| {
+        crosscheck_contract::table::read::<crosscheck_contract::LinkResult>(Path::new(&p(f)))
+            .unwrap()
+            .records
+    };
+    let matches = |rows: &[crosscheck_contract::LinkResult]| {
+        rows.iter()
+            .filter(|r| r.outcome == crosscheck_contract::Outcome::Match)
+            .map(|r| r.match_probability.unwrap())
+            .collect::<Vec<_>>()
+    };
+    let (strict, default) = (read("strict.csv"), read("default.csv"));
+    assert!(matches(&strict).iter().all(|p| *p >= 0.99999));
+    assert!(
+        matches(&default).iter().any(|p| *p < 0.99999),
+        "the default threshold matches some subjects the strict one does not"
+    );
+    assert!(matches(&strict).len() < matches(&default).len());
+
+    // ...is what `train` saves, and a link with that model decides the same.
+    let mut args = vec!["train"];
+    args.extend(files);
+    let model = p("model.json");
+    args.extend(["--output", &model, "--match-probability", "0.99999"]);
+    let o = crosscheck(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(json["thresholds"]["match_probability"], 0.99999);
+    assert_eq!(json["thresholds"]["review_probability"], 0.5);
+    let o = link(&["--model", &model], &p("from_model.csv"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::read(p("from_model.csv")).unwrap(),
+        std::fs::read(p("strict.csv")).unwrap()
+    );
 }
