@@ -627,7 +627,55 @@ mod tests {
         assert_eq!(c.levels[2], MISSING);
     }
 
+    /// The best name reading by trying every one: (given level, family level, swapped).
+    fn every_reading(s: &Prepared, t: &T) -> (u8, u8, bool) {
+        let mut best: Option<(u16, u8, u8, bool)> = None;
+        for c in &t.names {
+            for (n, sw) in [(&s.name, false), (&s.swapped, true)] {
+                let (g, f) = (given_level(n, c).0, family_level(n, c).0);
+                let r = u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(sw);
+                if best.is_none_or(|b| r < b.0) {
+                    best = Some((r, g, f, sw));
+                }
+            }
+        }
+        best.map_or((MISSING, MISSING, false), |(_, g, f, sw)| (g, f, sw))
+    }
+
+    /// Given and family names that agree with each other in many ways.
+    const NAMES: [&str; 12] = [
+        "ANA",
+        "ANNA",
+        "MARIA",
+        "JOSE",
+        "GARCIA",
+        "GARCIA LOPEZ",
+        "LOPEZ",
+        "LEE",
+        "LI",
+        "NGUYEN",
+        "NGYUEN",
+        "",
+    ];
+
     proptest! {
+        #[test]
+        fn the_name_reading_is_the_best_of_every_reading(
+            subject_name in (0..NAMES.len(), 0..NAMES.len()),
+            filed in proptest::collection::vec((0..NAMES.len(), 0..NAMES.len()), 0..5),
+        ) {
+            // compare stops early once no reading can rank better; it must choose what trying
+            // every reading chooses.
+            let mut t = taxpayer();
+            t.names = filed
+                .iter()
+                .map(|&(g, f)| Name::new(Some(NAMES[g]), None, Some(NAMES[f])))
+                .collect();
+            let s = subject(NAMES[subject_name.0], NAMES[subject_name.1], None, "", "", None);
+            let c = compare(&s, &t, &Shares);
+            prop_assert_eq!((c.levels[0], c.levels[1], c.swapped), every_reading(&s, &t));
+        }
+
         #[test]
         fn comparison_never_panics(a in "\\PC{0,20}", b in "\\PC{0,20}", d in "\\PC{0,12}") {
             let t = taxpayer();
