@@ -245,6 +245,8 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     } else {
         None
     };
+    // Decisions name candidates by their place in the index; files name them by TIN.
+    let tin_of = |c: &link::Scored| p.index.taxpayers[c.taxpayer as usize].tin().digits();
     let mut counts = [0usize; 3];
     for (s, d) in p.subjects.iter().zip(&decisions) {
         counts[Outcome::ALL
@@ -265,24 +267,16 @@ pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
             city: tp.map(|t| t.last.city().to_owned()),
             state: tp.map(|t| t.last.state().to_owned()),
             zip: tp.map(|t| t.last.zip().to_owned()),
-            runner_up_tin: best
-                .and(d.runner_up.as_ref())
-                .map(|r| p.index.taxpayers[r.taxpayer as usize].tin().digits()),
+            runner_up_tin: best.and(d.runner_up.as_ref()).map(tin_of),
             runner_up_weight: best.and(d.runner_up.as_ref()).map(|r| r.weight),
             evidence: best.map(link::evidence_string),
             reason: d.reason.map(|r| r.as_str().to_owned()),
         })?;
         if let Some((w, path)) = explain.as_mut() {
-            // The decision names candidates by their place in the index; a reviewer needs
-            // their TINs.
-            let tin = |c: &Option<link::Scored>| {
-                c.as_ref()
-                    .map(|c| p.index.taxpayers[c.taxpayer as usize].tin().digits())
-            };
             let line = serde_json::json!({
                 "subject_id": s.subject_id,
-                "best_tin": tin(&d.best),
-                "runner_up_tin": tin(&d.runner_up),
+                "best_tin": d.best.as_ref().map(tin_of),
+                "runner_up_tin": d.runner_up.as_ref().map(tin_of),
                 "decision": d,
             });
             use std::io::Write as _;

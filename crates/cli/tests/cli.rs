@@ -14,6 +14,23 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// Writes a synthetic population into `out`, failing the test if `synth` fails.
+fn synth(out: &Path, people: u32, subjects: u32, seed: u32) {
+    let (people, subjects, seed) = (people.to_string(), subjects.to_string(), seed.to_string());
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        &people,
+        "--subjects",
+        &subjects,
+        "--seed",
+        &seed,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
 /// The subcommands a `--help` text lists under "Commands:" (without `help`).
 fn subcommands(help: &str) -> Vec<String> {
     help.lines()
@@ -140,16 +157,7 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
-    let o = crosscheck(&[
-        "synth",
-        "--people",
-        "3000",
-        "--subjects",
-        "300",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    synth(&data, 3000, 300, 1);
     let model = dir.path().join("model.json");
     let o = crosscheck(&[
         "train",
@@ -249,19 +257,7 @@ fn a_file_that_is_not_a_model_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
-    assert!(
-        crosscheck(&[
-            "synth",
-            "--people",
-            "200",
-            "--subjects",
-            "10",
-            "--out",
-            data.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    synth(&data, 200, 10, 1);
     let bogus = dir.path().join("model.json");
     std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
     let o = crosscheck(&[
@@ -506,21 +502,7 @@ fn link_output_is_byte_identical_on_one_thread_and_on_two() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
-    assert!(
-        crosscheck(&[
-            "synth",
-            "--people",
-            "3000",
-            "--subjects",
-            "300",
-            "--seed",
-            "4",
-            "--out",
-            data.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+    synth(&data, 3000, 300, 4);
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("result-{threads}.csv"));
@@ -776,16 +758,7 @@ fn thresholds_given_on_the_command_line_decide_and_are_saved_with_the_model() {
     let data = dir.path().join("data");
     let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
     let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
-    let o = crosscheck(&[
-        "synth",
-        "--people",
-        "2000",
-        "--subjects",
-        "200",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    synth(&data, 2000, 200, 1);
     let files = [
         "--returns",
         &d("returns.csv"),

@@ -23,7 +23,6 @@ use parquet::file::serialized_reader::{SerializedFileReader, SerializedRowGroupR
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use crate::Date;
 
@@ -344,57 +343,55 @@ struct Collector<T> {
 /// The first row of every unique key seen, without a copy of each key: the keys' bytes live
 /// in one buffer and the table holds their hash, place and row (an extract has millions of
 /// return ids; one allocation per id made reading a third slower).
-#[derive(Default)]
 struct FirstRows {
     bytes: String,
-    by_hash: FxHashMap<u64, KeySlot>,
-    /// Keys whose hash an earlier, different key already has.
-    collided: FxHashMap<u64, Vec<KeySlot>>,
+    table: hashbrown::HashTable<KeySlot>,
+    hash: fn(&str) -> u64,
 }
 
 #[derive(Clone, Copy)]
 struct KeySlot {
+    /// The key's hash, kept so that growing the table hashes no key again.
+    hash: u64,
     start: usize,
     len: usize,
     row: u64,
 }
 
+impl Default for FirstRows {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        FirstRows {
+            bytes: String::new(),
+            table: hashbrown::HashTable::new(),
+            hash: |key| rustc_hash::FxBuildHasher.hash_one(key),
+        }
+    }
+}
+
 impl FirstRows {
     /// The row that first had `key`; `None` (and `row` recorded as its first) if none did.
     fn first_or_insert(&mut self, key: &str, row: u64) -> Option<u64> {
-        use std::hash::BuildHasher;
-        self.first_or_insert_hashed(rustc_hash::FxBuildHasher.hash_one(key), key, row)
-    }
-
-    fn first_or_insert_hashed(&mut self, hash: u64, key: &str, row: u64) -> Option<u64> {
         let bytes = &self.bytes;
-        let is = |s: &KeySlot| &bytes[s.start..s.start + s.len] == key;
-        let collides = match self.by_hash.get(&hash) {
-            None => false,
-            Some(s) if is(s) => return Some(s.row),
-            Some(_) => {
-                let earlier = self
-                    .collided
-                    .get(&hash)
-                    .and_then(|v| v.iter().find(|s| is(s)));
-                if let Some(s) = earlier {
-                    return Some(s.row);
-                }
-                true
+        let hash = (self.hash)(key);
+        let entry = self.table.entry(
+            hash,
+            |s| s.hash == hash && &bytes[s.start..s.start + s.len] == key,
+            |s| s.hash,
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => Some(e.get().row),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(KeySlot {
+                    hash,
+                    start: bytes.len(),
+                    len: key.len(),
+                    row,
+                });
+                self.bytes.push_str(key);
+                None
             }
-        };
-        let slot = KeySlot {
-            start: self.bytes.len(),
-            len: key.len(),
-            row,
-        };
-        self.bytes.push_str(key);
-        if collides {
-            self.collided.entry(hash).or_default().push(slot);
-        } else {
-            self.by_hash.insert(hash, slot);
         }
-        None
     }
 }
 
@@ -808,13 +805,17 @@ mod tests {
 
     #[test]
     fn first_rows_tells_keys_apart_even_when_their_hashes_collide() {
+        let mut first = FirstRows {
+            hash: |_| 7,
+            ..FirstRows::default()
+        };
+        assert_eq!(first.first_or_insert("R1", 1), None);
+        assert_eq!(first.first_or_insert("R2", 2), None);
+        assert_eq!(first.first_or_insert("R3", 3), None);
+        assert_eq!(first.first_or_insert("R2", 4), Some(2));
+        assert_eq!(first.first_or_insert("R3", 5), Some(3));
+        assert_eq!(first.first_or_insert("R1", 6), Some(1));
         let mut first = FirstRows::default();
-        assert_eq!(first.first_or_insert_hashed(7, "R1", 1), None);
-        assert_eq!(first.first_or_insert_hashed(7, "R2", 2), None);
-        assert_eq!(first.first_or_insert_hashed(7, "R3", 3), None);
-        assert_eq!(first.first_or_insert_hashed(7, "R2", 4), Some(2));
-        assert_eq!(first.first_or_insert_hashed(7, "R3", 5), Some(3));
-        assert_eq!(first.first_or_insert_hashed(7, "R1", 6), Some(1));
         assert_eq!(first.first_or_insert("R9", 7), None);
         assert_eq!(first.first_or_insert("R9", 8), Some(7));
         assert_eq!(first.first_or_insert("", 9), None);

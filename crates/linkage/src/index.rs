@@ -319,10 +319,8 @@ impl IndexBuilder {
 }
 
 fn tin_hash(tin: Tin) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    tin.hash(&mut h);
-    h.finish()
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(tin)
 }
 
 /// Taxpayers and their blocking index.
@@ -382,29 +380,34 @@ struct Frequencies(HashMap<Text, u32>, HashMap<Text, u32>, HashMap<u64, u32>);
 
 impl Frequencies {
     fn count(&mut self, t: &Taxpayer) {
-        let mut pairs: Vec<u64> = t
-            .names
-            .iter()
-            .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
-            .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        for k in pairs {
-            *self.2.entry(k).or_default() += 1;
+        /// Counts each of `keys` once, however often it repeats.
+        fn once<K: std::hash::Hash + Eq + Ord>(into: &mut HashMap<K, u32>, mut keys: Vec<K>) {
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                *into.entry(k).or_default() += 1;
+            }
         }
-        let mut gs: Vec<&Text> = t.names.iter().filter_map(|n| n.given.as_ref()).collect();
-        gs.sort();
-        gs.dedup();
-        for g in gs {
-            *self.0.entry(g.clone()).or_default() += 1;
-        }
-        let mut fs: Vec<&Text> = t.names.iter().flat_map(|n| n.family_alts.iter()).collect();
-        fs.sort();
-        fs.dedup();
-        for f in fs {
-            *self.1.entry(f.clone()).or_default() += 1;
-        }
+        let names = &t.names;
+        once(
+            &mut self.2,
+            names
+                .iter()
+                .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
+                .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
+                .collect(),
+        );
+        once(
+            &mut self.0,
+            names.iter().filter_map(|n| n.given.clone()).collect(),
+        );
+        once(
+            &mut self.1,
+            names
+                .iter()
+                .flat_map(|n| n.family_alts.iter().cloned())
+                .collect(),
+        );
     }
 
     fn merge(mut self, other: Frequencies) -> Frequencies {
