@@ -248,6 +248,13 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
             if let Some(r) = &row.runner_up_tin {
                 assert_eq!(line["runner_up_tin"].as_str(), Some(r.as_str()), "{line}");
             }
+        } else if !line["decision"]["best"].is_null() {
+            // A no_match still shows the custodian who came closest, by TIN.
+            let tin = line["best_tin"].as_str().unwrap_or_default();
+            assert!(
+                tin.len() == 9 && tin.bytes().all(|b| b.is_ascii_digit()),
+                "{line}"
+            );
         }
     }
 }
