@@ -312,13 +312,25 @@ fn parse_row<T: Record>(row: u64, cells: &[Option<&str>]) -> Parsed<T> {
     }
 }
 
-/// Accepted rows of one stretch of a file, in file order.
+/// Accepted rows of one stretch of a file, in file order. One buffer serves every stretch
+/// of a read: a reader that keeps rows drains them, and what is left is cleared before the
+/// next stretch (allocating and freeing megabytes per stretch had the kernel zeroing fresh
+/// pages for a third of a large read).
 #[derive(Debug)]
 pub struct Accepted<T> {
     /// The rows.
     pub records: Vec<T>,
     /// 1-based row number of each (same length as `records`).
     pub rows: Vec<u64>,
+}
+
+impl<T> Default for Accepted<T> {
+    fn default() -> Self {
+        Accepted {
+            records: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
 }
 
 /// What a file held besides its accepted rows, known once every row has been handed on.
@@ -404,11 +416,10 @@ impl<T: Record> Collector<T> {
         }
     }
 
-    fn batch(&mut self, parsed: impl IntoIterator<Item = Parsed<T>>) -> Accepted<T> {
-        let mut out = Accepted {
-            records: Vec::new(),
-            rows: Vec::new(),
-        };
+    /// Sorts `parsed` into `out` (cleared first) and the issues.
+    fn batch(&mut self, parsed: impl IntoIterator<Item = Parsed<T>>, out: &mut Accepted<T>) {
+        out.records.clear();
+        out.rows.clear();
         for p in parsed {
             let row = p.row;
             self.issues
@@ -434,12 +445,6 @@ impl<T: Record> Collector<T> {
             out.rows.push(row);
         }
         self.issues.accepted += out.records.len() as u64;
-        out
-    }
-
-    fn reject(&mut self, row: u64, reason: &str) {
-        let issue = FieldIssue::new(T::COLUMNS[0].name, reason);
-        self.issues.rejected.push(RowIssue { row, issue });
     }
 
     fn finish(mut self) -> Issues {
@@ -453,9 +458,9 @@ fn gather<T: Send>(
     read: impl FnOnce(&mut Rows<'_, T>) -> Result<Issues, FileError>,
 ) -> Result<Loaded<T>, FileError> {
     let (mut records, mut rows) = (Vec::new(), Vec::new());
-    let issues = read(&mut |a: Accepted<T>| {
-        records.extend(a.records);
-        rows.extend(a.rows);
+    let issues = read(&mut |a: &mut Accepted<T>| {
+        records.append(&mut a.records);
+        rows.append(&mut a.rows);
     })?;
     Ok(Loaded {
         records,
@@ -465,8 +470,9 @@ fn gather<T: Send>(
     })
 }
 
-/// Where [`read_each`] hands accepted rows, one stretch of the file at a time.
-pub type Rows<'a, T> = dyn FnMut(Accepted<T>) + Send + 'a;
+/// Where [`read_each`] hands accepted rows, one stretch of the file at a time; rows it
+/// wants to keep it takes out (`Vec::append`, `drain`), since the buffer is reused.
+pub type Rows<'a, T> = dyn FnMut(&mut Accepted<T>) + Send + 'a;
 
 /// Reads a contract file of row type `T`, format chosen by extension.
 pub fn read<T: Record>(path: &Path) -> Result<Loaded<T>, FileError> {
@@ -529,6 +535,8 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
         Ok(())
     };
     let (mut current, mut next) = (Records::default(), Records::default());
+    let mut parsed: Vec<Parsed<T>> = Vec::new();
+    let mut accepted = Accepted::default();
     fill(&mut csv, &mut current)?;
     let mut row = 0u64;
     while current.len > 0 {
@@ -536,10 +544,11 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
         row += current.len as u64;
         let ((), filled) = rayon::join(
             || {
-                let parsed = current.records[..current.len]
+                current.records[..current.len]
                     .par_iter()
                     .enumerate()
                     .map(|(i, record)| {
+                        let row = first + i as u64;
                         // Cells borrow from the record: a row type copies only what it keeps.
                         let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
                             .iter()
@@ -549,19 +558,21 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
                                     .transpose()
                             })
                             .collect();
-                        cells
-                            .ok()
-                            .map(|cells| parse_row::<T>(first + i as u64, &cells))
+                        match cells {
+                            Ok(cells) => parse_row::<T>(row, &cells),
+                            Err(_) => Parsed {
+                                row,
+                                result: Err(FieldIssue::new(
+                                    T::COLUMNS[0].name,
+                                    "row is not valid UTF-8",
+                                )),
+                                warnings: Vec::new(),
+                            },
+                        }
                     })
-                    .collect::<Vec<Option<Parsed<T>>>>();
-                let mut valid = Vec::with_capacity(parsed.len());
-                for (i, p) in parsed.into_iter().enumerate() {
-                    match p {
-                        Some(p) => valid.push(p),
-                        None => collector.reject(first + i as u64, "row is not valid UTF-8"),
-                    }
-                }
-                each(collector.batch(valid));
+                    .collect_into_vec(&mut parsed);
+                collector.batch(parsed.drain(..), &mut accepted);
+                each(&mut accepted);
             },
             || fill(&mut csv, &mut next),
         );
@@ -643,6 +654,7 @@ fn each_parquet<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues
         Ok(out)
     };
     let mut collector = Collector::<T>::new();
+    let mut accepted = Accepted::default();
     let numbered: Vec<(usize, u64)> = first_rows.into_iter().enumerate().collect();
     for wave in numbered.chunks(rayon::current_num_threads().max(1)) {
         let groups: Vec<Result<Vec<Parsed<T>>, FileError>> = wave
@@ -650,7 +662,8 @@ fn each_parquet<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues
             .map(|&(g, first)| read_group(g, first))
             .collect();
         for group in groups {
-            each(collector.batch(group?));
+            collector.batch(group?, &mut accepted);
+            each(&mut accepted);
         }
     }
     Ok(collector.finish())

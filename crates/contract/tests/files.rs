@@ -288,11 +288,11 @@ fn read_each_hands_on_rows_in_stretches_in_file_order() {
         }
         let whole = table::read::<Subject>(&path).unwrap();
         let (mut stretches, mut rows, mut ids) = (0, Vec::new(), Vec::new());
-        let issues = table::read_each::<Subject>(&path, &mut |a| {
+        let issues = table::read_each::<Subject>(&path, &mut |a: &mut table::Accepted<Subject>| {
             stretches += 1;
             assert_eq!(a.records.len(), a.rows.len());
-            rows.extend(a.rows);
-            ids.extend(a.records.into_iter().map(|r| r.subject_id));
+            rows.append(&mut a.rows);
+            ids.extend(a.records.drain(..).map(|r| r.subject_id));
         })
         .unwrap();
         assert!(stretches > 1, "{ext}: {stretches} stretch(es)");
