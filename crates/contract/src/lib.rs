@@ -23,6 +23,7 @@ pub mod records;
 pub mod table;
 pub mod tin;
 
+pub use compact_str::CompactString;
 pub use date::{Date, DateError};
 pub use records::{LinkResult, Outcome, Subject, TaxReturn, Truth};
 pub use table::{Accepted, FileError, Format, Issues, Loaded, RowIssue};

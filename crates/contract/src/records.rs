@@ -4,6 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::table::{Column, FieldIssue, Record, Values};
+use compact_str::CompactString;
+
 use crate::{Date, Tin};
 
 const fn req(name: &'static str) -> Column {
@@ -24,14 +26,27 @@ fn owned(v: Option<&str>) -> Option<String> {
     v.map(str::to_owned)
 }
 
-fn cell(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
+fn compact(v: Option<&str>) -> Option<CompactString> {
+    v.map(CompactString::from)
 }
 
-/// Digits of a ZIP code if it has 5 or 9 (dash or space allowed between).
-pub fn zip_digits(zip: &str) -> Option<String> {
-    let digits: String = zip.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
-    (matches!(digits.len(), 5 | 9) && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+fn cell(v: &Option<impl AsRef<str>>) -> String {
+    v.as_ref()
+        .map(|v| v.as_ref().to_owned())
+        .unwrap_or_default()
+}
+
+/// Whether a ZIP code has 5 or 9 digits (dash or space allowed between).
+fn is_zip(zip: &str) -> bool {
+    let mut digits = 0;
+    for b in zip.bytes() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'-' | b' ' => {}
+            _ => return false,
+        }
+    }
+    matches!(digits, 5 | 9)
 }
 
 /// One filed return in the custodian's extract. Free text is kept as written; the linkage
@@ -39,31 +54,31 @@ pub fn zip_digits(zip: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaxReturn {
     /// Unique id of this row in the extract.
-    pub return_id: String,
+    pub return_id: CompactString,
     /// The taxpayer's key: SSN or ITIN.
     pub tin: Tin,
     /// Four-digit year of the return.
     pub tax_year: u16,
     /// Given name as filed.
-    pub given_name: String,
+    pub given_name: CompactString,
     /// Middle name or initial, if any.
-    pub middle_name: Option<String>,
+    pub middle_name: Option<CompactString>,
     /// Family name(s) as filed; may hold two surnames, a hyphenated pair or particles.
-    pub family_name: String,
+    pub family_name: CompactString,
     /// Date of birth, when the extract has it.
     pub dob: Option<Date>,
     /// Delivery line (house number and street, PO Box, rural route …).
-    pub street: String,
+    pub street: CompactString,
     /// Apartment, suite or unit, if any.
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// City.
-    pub city: String,
+    pub city: CompactString,
     /// State (postal abbreviation or name).
-    pub state: String,
+    pub state: CompactString,
     /// ZIP code, 5 or 9 digits.
-    pub zip: String,
+    pub zip: CompactString,
     /// Employer; custodian-internal and never disclosed.
-    pub employer_name: Option<String>,
+    pub employer_name: Option<CompactString>,
 }
 
 impl Record for TaxReturn {
@@ -94,7 +109,7 @@ impl Record for TaxReturn {
             .filter(|y| (1900..=2100).contains(y) && year.len() == 4)
             .ok_or_else(|| FieldIssue::new("tax_year", "must be a four-digit year (1900-2100)"))?;
         let zip = v.required("zip")?;
-        if zip_digits(zip).is_none() {
+        if !is_zip(zip) {
             return Err(FieldIssue::new("zip", "must have 5 or 9 digits"));
         }
         let dob = v.get("dob").and_then(|d| match Date::parse_iso(d) {
@@ -105,36 +120,36 @@ impl Record for TaxReturn {
             }
         });
         Ok(TaxReturn {
-            return_id: v.required("return_id")?.to_owned(),
+            return_id: v.required("return_id")?.into(),
             tin,
             tax_year,
-            given_name: v.required("given_name")?.to_owned(),
-            middle_name: owned(v.get("middle_name")),
-            family_name: v.required("family_name")?.to_owned(),
+            given_name: v.required("given_name")?.into(),
+            middle_name: compact(v.get("middle_name")),
+            family_name: v.required("family_name")?.into(),
             dob,
-            street: v.required("street")?.to_owned(),
-            unit: owned(v.get("unit")),
-            city: v.required("city")?.to_owned(),
-            state: v.required("state")?.to_owned(),
-            zip: zip.to_owned(),
-            employer_name: owned(v.get("employer_name")),
+            street: v.required("street")?.into(),
+            unit: compact(v.get("unit")),
+            city: v.required("city")?.into(),
+            state: v.required("state")?.into(),
+            zip: zip.into(),
+            employer_name: compact(v.get("employer_name")),
         })
     }
 
     fn to_values(&self) -> Vec<String> {
         vec![
-            self.return_id.clone(),
+            self.return_id.to_string(),
             self.tin.to_string(),
             self.tax_year.to_string(),
-            self.given_name.clone(),
+            self.given_name.to_string(),
             cell(&self.middle_name),
-            self.family_name.clone(),
+            self.family_name.to_string(),
             self.dob.map(|d| d.to_string()).unwrap_or_default(),
-            self.street.clone(),
+            self.street.to_string(),
             cell(&self.unit),
-            self.city.clone(),
-            self.state.clone(),
-            self.zip.clone(),
+            self.city.to_string(),
+            self.state.to_string(),
+            self.zip.to_string(),
             cell(&self.employer_name),
         ]
     }

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use rayon::prelude::*;
 
-use crosscheck_contract::{Date, TaxReturn, Tin, TinKind};
+use crosscheck_contract::{CompactString, Date, TaxReturn, Tin, TinKind};
 
 use crate::block::{self, MAX_BLOCK};
 use crate::compare::{Candidate, Prepared, TermFrequencies};
@@ -143,11 +143,11 @@ impl Taxpayer {
 /// An address as filed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RawAddress {
-    street: String,
-    unit: Option<String>,
-    city: String,
-    state: String,
-    zip: String,
+    street: CompactString,
+    unit: Option<CompactString>,
+    city: CompactString,
+    state: CompactString,
+    zip: CompactString,
 }
 
 impl RawAddress {
@@ -167,7 +167,7 @@ struct Gathering {
     /// Position of the TIN's first return in the extract (taxpayers keep that order).
     first_seen: u64,
     tin: Tin,
-    names: Vec<(String, Option<String>, String)>,
+    names: Vec<(CompactString, Option<CompactString>, CompactString)>,
     dobs: Vec<Date>,
     /// Each distinct address with the last year it was filed from.
     addresses: Vec<(u16, RawAddress)>,
@@ -741,7 +741,7 @@ mod tests {
 
     fn ret(tin: u32, given: &str, family: &str, dob: &str, street: &str, zip: &str) -> TaxReturn {
         TaxReturn {
-            return_id: format!("R{tin}"),
+            return_id: format!("R{tin}").into(),
             tin: Tin::parse(&format!(
                 "{:03}-{:02}-{:04}",
                 100 + tin / 1_000_000,

@@ -18,7 +18,7 @@ fn ret(
     zip: &str,
 ) -> TaxReturn {
     TaxReturn {
-        return_id: format!("R{id}"),
+        return_id: format!("R{id}").into(),
         tin: Tin::parse(tin).unwrap(),
         tax_year: year,
         given_name: given.into(),

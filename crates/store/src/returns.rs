@@ -36,37 +36,37 @@ impl Sealed {
         Sealed {
             t: r.tin.digits(),
             y: r.tax_year,
-            g: r.given_name.clone(),
-            m: r.middle_name.clone(),
-            f: r.family_name.clone(),
+            g: r.given_name.to_string(),
+            m: r.middle_name.as_deref().map(str::to_owned),
+            f: r.family_name.to_string(),
             d: r.dob.map(|d| d.to_string()),
-            s: r.street.clone(),
-            u: r.unit.clone(),
-            c: r.city.clone(),
-            st: r.state.clone(),
-            z: r.zip.clone(),
-            e: r.employer_name.clone(),
+            s: r.street.to_string(),
+            u: r.unit.as_deref().map(str::to_owned),
+            c: r.city.to_string(),
+            st: r.state.to_string(),
+            z: r.zip.to_string(),
+            e: r.employer_name.as_deref().map(str::to_owned),
         }
     }
 
     fn into_return(self, return_id: String) -> Option<TaxReturn> {
         Some(TaxReturn {
-            return_id,
+            return_id: return_id.into(),
             tin: Tin::parse(&self.t).ok()?,
             tax_year: self.y,
-            given_name: self.g,
-            middle_name: self.m,
-            family_name: self.f,
+            given_name: self.g.into(),
+            middle_name: self.m.map(Into::into),
+            family_name: self.f.into(),
             dob: match self.d {
                 Some(d) => Some(Date::parse_iso(&d).ok()?),
                 None => None,
             },
-            street: self.s,
-            unit: self.u,
-            city: self.c,
-            state: self.st,
-            zip: self.z,
-            employer_name: self.e,
+            street: self.s.into(),
+            unit: self.u.map(Into::into),
+            city: self.c.into(),
+            state: self.st.into(),
+            zip: self.z.into(),
+            employer_name: self.e.map(Into::into),
         })
     }
 }
@@ -115,7 +115,7 @@ impl Store {
                     let plain = serde_json::to_vec(&Sealed::of(r))
                         .expect("a return of strings always serialises");
                     q = q
-                        .bind(r.return_id.clone())
+                        .bind(r.return_id.to_string())
                         .bind(self.personal_key().mac("tin", &r.tin.digits()))
                         .bind(i64::from(r.tax_year))
                         .bind(self.cipher().seal(&row_key(&r.return_id), &plain));

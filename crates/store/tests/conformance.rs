@@ -97,7 +97,7 @@ fn draft(action: &str) -> Draft {
 
 fn ret(id: u32, given: &str, family: &str, street: &str) -> TaxReturn {
     TaxReturn {
-        return_id: format!("R{id:06}"),
+        return_id: format!("R{id:06}").into(),
         tin: Tin::from_u32(123_451_000 + id).unwrap(),
         tax_year: 2020 + (id % 4) as u16,
         given_name: given.into(),

@@ -753,25 +753,32 @@ impl Population {
             addr.zip.clone()
         };
         TaxReturn {
-            return_id: format!("R{n:09}"),
+            return_id: format!("R{n:09}").into(),
             tin: p.tin_for(year),
             tax_year: year,
-            given_name: given,
-            middle_name: middle,
-            family_name: family,
+            given_name: given.into(),
+            middle_name: middle.map(Into::into),
+            family_name: family.into(),
             dob: (!rng.random_bool(r.clerical.dob_missing)).then_some(p.dob),
-            street: addr.street_line(rng.random_bool(r.clerical.spelled_out)),
-            unit: addr.unit_text(rng.random_bool(r.clerical.unit_hash)),
-            city: addr.city_name().to_owned(),
-            state: addr.state().to_owned(),
-            zip,
-            employer_name: rng.random_bool(0.8).then(|| {
-                format!(
-                    "{} {}",
-                    drawer.surname(rng, Origin::Anglo),
-                    ["LLC", "INC", "CORP", "CO"][rng.random_range(0..4)]
-                )
-            }),
+            street: addr
+                .street_line(rng.random_bool(r.clerical.spelled_out))
+                .into(),
+            unit: addr
+                .unit_text(rng.random_bool(r.clerical.unit_hash))
+                .map(Into::into),
+            city: addr.city_name().into(),
+            state: addr.state().into(),
+            zip: zip.into(),
+            employer_name: rng
+                .random_bool(0.8)
+                .then(|| {
+                    format!(
+                        "{} {}",
+                        drawer.surname(rng, Origin::Anglo),
+                        ["LLC", "INC", "CORP", "CO"][rng.random_range(0..4)]
+                    )
+                })
+                .map(Into::into),
         }
     }
 }

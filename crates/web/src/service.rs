@@ -689,20 +689,20 @@ impl AppState {
             subject: doc.entry,
             candidate: latest.map(|r| TaxpayerView {
                 tin: r.tin.digits(),
-                given_name: r.given_name.clone(),
-                middle_name: r.middle_name.clone(),
-                family_name: r.family_name.clone(),
+                given_name: r.given_name.to_string(),
+                middle_name: r.middle_name.as_deref().map(str::to_owned),
+                family_name: r.family_name.to_string(),
                 dob: r.dob.map(|d| d.to_string()),
             }),
             addresses: history
                 .iter()
                 .map(|r| AddressByYear {
                     tax_year: r.tax_year,
-                    street: r.street.clone(),
-                    unit: r.unit.clone(),
-                    city: r.city.clone(),
-                    state: r.state.clone(),
-                    zip: r.zip.clone(),
+                    street: r.street.to_string(),
+                    unit: r.unit.as_deref().map(str::to_owned),
+                    city: r.city.to_string(),
+                    state: r.state.to_string(),
+                    zip: r.zip.to_string(),
                 })
                 .collect(),
             found: doc.found,

@@ -20,9 +20,9 @@ fn real_taxpayer(
     let r = &shared().returns[nth * 7];
     Subject {
         subject_id: id.into(),
-        given_name: Some(r.given_name.clone()),
+        given_name: Some(r.given_name.to_string()),
         middle_name: None,
-        family_name: Some(r.family_name.clone()),
+        family_name: Some(r.family_name.to_string()),
         dob: r.dob.map(|d| d.to_string()),
         street: street.map(str::to_string),
         unit: None,

@@ -127,11 +127,11 @@ async fn no_body_a_requester_can_obtain_carries_taxpayer_data(backend: Backend) 
     let mut secret = BTreeSet::new();
     for tin in near.iter().filter(|t| !t.is_empty()) {
         for r in data.returns_of(tin) {
-            secret.insert(r.given_name.clone());
-            secret.insert(r.family_name.clone());
-            secret.insert(r.street.clone());
+            secret.insert(r.given_name.to_string());
+            secret.insert(r.family_name.to_string());
+            secret.insert(r.street.to_string());
             if let Some(e) = &r.employer_name {
-                secret.insert(e.clone());
+                secret.insert(e.to_string());
             }
         }
     }
