@@ -191,13 +191,14 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     }
     // Short names defeat Jaro–Winkler: one keying error in `KIM` or `XIE` is still weak
     // agreement.
-    let one_edit = s
-        .family_alts
-        .iter()
-        .any(|a| c.family_alts.iter().any(|b| a != b && one_edit_apart(a, b)));
+    let one_edit = || {
+        s.family_alts
+            .iter()
+            .any(|a| c.family_alts.iter().any(|b| a != b && one_edit_apart(a, b)))
+    };
     if best >= 0.92 {
         (2, None)
-    } else if best >= 0.80 || one_edit {
+    } else if best >= 0.80 || one_edit() {
         (3, None)
     } else {
         (4, None)
@@ -265,17 +266,18 @@ fn address_level(s: &Address, c: &Address) -> u8 {
     if street_same && number_same && (zip_same || city_same) {
         return 0;
     }
-    let street_close = match (&s.street, &c.street) {
+    // Similarity only where it could decide the level (most pairs differ on the number).
+    let street_close = || match (&s.street, &c.street) {
         (Some(a), Some(b)) => jw(a, b) >= 0.88,
         _ => false,
     };
-    let number_close = match (&s.number, &c.number) {
+    let number_close = || match (&s.number, &c.number) {
         (Some(a), Some(b)) => one_edit_apart(a, b),
         _ => false,
     };
     if (street_same && number_same)
-        || (zip_same && street_same && number_close)
-        || ((zip_same || city_same) && number_same && street_close)
+        || (zip_same && street_same && number_close())
+        || ((zip_same || city_same) && number_same && street_close())
     {
         return 1;
     }
