@@ -28,14 +28,6 @@ pub struct BenchArgs {
     queries: usize,
 }
 
-/// Resident set size of this process in bytes (Linux), if it can be read.
-fn rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -52,11 +44,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if returns.is_empty() || subjects.is_empty() {
         bail!("bench needs at least one return and one subject");
     }
-    let before = rss();
     let started = Instant::now();
     let index = Index::build(&returns);
     let build = started.elapsed();
-    let after = rss();
     let return_rows = returns.len();
     drop(returns);
 
@@ -87,14 +77,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         index.len()
     );
     println!("index build         {:.2} s", build.as_secs_f64());
-    match (before, after) {
-        (Some(b), Some(a)) if a > b => println!(
-            "index memory        {:.0} MiB resident added, {:.0} bytes per taxpayer",
-            (a - b) as f64 / 1048576.0,
-            (a - b) as f64 / index.len() as f64
-        ),
-        _ => println!("index memory        not measurable here"),
-    }
+    let heap = index.heap_bytes();
+    println!(
+        "index memory        {:.0} MiB on the heap (counted), {:.0} bytes per taxpayer",
+        heap as f64 / 1048576.0,
+        heap as f64 / index.len() as f64
+    );
     println!(
         "training            {:.2} s on {} subjects",
         train.as_secs_f64(),

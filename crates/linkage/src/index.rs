@@ -309,14 +309,19 @@ impl IndexBuilder {
         gathered.par_sort_unstable_by_key(|g| g.first_seen);
         let taxpayers: Vec<Taxpayer> = gathered
             .into_par_iter()
-            // Each worker shares equal strings through its own pool: names and streets repeat
-            // across taxpayers, and one copy each is enough. A gathering is freed as soon as
-            // its taxpayer is built, so the index reuses its memory.
+            // Each piece of work shares equal strings through its own pool: names and streets
+            // repeat across taxpayers, and one copy each is enough. Rayon starts a pool for
+            // every piece it splits off, so pieces are kept large. A gathering is freed as
+            // soon as its taxpayer is built, so the index reuses its memory.
+            .with_min_len(POOL_PIECE)
             .map_init(Pool::default, |pool, g| Taxpayer::from_gathering(&g, pool))
             .collect();
         Index::from_taxpayers(taxpayers)
     }
 }
+
+/// Fewest taxpayers built through one string pool.
+const POOL_PIECE: usize = 1 << 14;
 
 fn tin_hash(tin: Tin) -> u64 {
     use std::hash::BuildHasher;
@@ -517,6 +522,63 @@ impl Index {
             family_tf,
             pair_tf,
         }
+    }
+
+    /// Bytes the index holds on the heap, counted rather than read off the process: every
+    /// vector's and table's capacity, each shared string once (with its reference counts).
+    /// The allocator's own overhead is not included. A process's resident size cannot
+    /// answer this: an allocator reuses what reading the extract freed.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        fn vec<T>(v: &Vec<T>) -> usize {
+            v.capacity() * size_of::<T>()
+        }
+        fn table<K, V>(m: &HashMap<K, V>) -> usize {
+            // hashbrown: one control byte per bucket besides the entry.
+            m.capacity() * (size_of::<(K, V)>() + 1)
+        }
+        let mut texts: rustc_hash::FxHashSet<*const u8> = rustc_hash::FxHashSet::default();
+        let mut strings = 0usize;
+        let mut text = |t: &Text| {
+            if texts.insert(t.as_ptr()) {
+                // An Arc<str> holds its strong and weak counts before the bytes.
+                strings += 2 * size_of::<usize>() + t.len();
+            }
+        };
+        let mut bytes = vec(&self.taxpayers)
+            + vec(&self.block_keys)
+            + vec(&self.block_ids)
+            + vec(&self.block_dir)
+            + table(&self.given_tf)
+            + table(&self.family_tf)
+            + table(&self.pair_tf);
+        for t in self.given_tf.keys().chain(self.family_tf.keys()) {
+            text(t);
+        }
+        for t in &self.taxpayers {
+            bytes += vec(&t.tins) + vec(&t.names) + vec(&t.dobs) + vec(&t.addresses);
+            bytes += t.last.text.len();
+            for n in &t.names {
+                bytes += vec(&n.family_alts)
+                    + vec(&n.family_core)
+                    + vec(&n.given_groups)
+                    + vec(&n.middle_groups)
+                    + vec(&n.family_groups);
+                [&n.given, &n.given_first, &n.middle, &n.family]
+                    .into_iter()
+                    .flatten()
+                    .chain(&n.family_alts)
+                    .chain(&n.family_core)
+                    .for_each(&mut text);
+            }
+            for (_, a) in &t.addresses {
+                [&a.number, &a.street, &a.unit, &a.city, &a.state, &a.zip]
+                    .into_iter()
+                    .flatten()
+                    .for_each(&mut text);
+            }
+        }
+        bytes + strings
     }
 
     /// Number of taxpayers.
@@ -843,6 +905,53 @@ mod tests {
         let years: Vec<u16> = ana.addresses.iter().map(|(y, _)| *y).collect();
         assert_eq!(years, [2022, 2023, 2024, 2024]);
         assert_eq!(ana.first_year, 2021);
+    }
+
+    #[test]
+    fn heap_bytes_count_a_shared_string_once_and_grow_with_the_taxpayers() {
+        // Two households of two: in one both people share every string but the date of
+        // birth; in the other nothing is shared (strings of the same lengths). One worker,
+        // so that both taxpayers are built through one string pool.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (shared, apart) = one.install(|| {
+            (
+                Index::build(&[
+                    ret(1, "ANA", "GARCIA", "1981-04-02", "1 ELM ST", "78701"),
+                    ret(2, "ANA", "GARCIA", "1983-06-09", "1 ELM ST", "78701"),
+                ]),
+                Index::build(&[
+                    ret(1, "ANA", "GARCIA", "1981-04-02", "1 ELM ST", "78701"),
+                    ret(2, "EVA", "MORENO", "1983-06-09", "9 OAK ST", "73301"),
+                ]),
+            )
+        });
+        let floor = |i: &Index| {
+            i.block_keys.capacity() * 8 + i.taxpayers.capacity() * std::mem::size_of::<Taxpayer>()
+        };
+        assert!(shared.heap_bytes() > floor(&shared));
+        assert!(shared.heap_bytes() < apart.heap_bytes());
+        // Adding a copy of a taxpayer (every string shared with it) costs only its vectors;
+        // adding the same person built apart (equal strings, not shared) costs more.
+        let ana = || Index::build(&[ret(1, "ANA", "GARCIA", "1981-04-02", "1 ELM ST", "78701")]);
+        let added = |mut index: Index, t: Taxpayer| {
+            index.taxpayers.reserve_exact(1);
+            let before = index.heap_bytes();
+            index.taxpayers.push(t);
+            index.heap_bytes() - before
+        };
+        let index = ana();
+        let copy = index.taxpayers[0].clone();
+        let copied = added(index, copy);
+        let apart = added(ana(), ana().taxpayers[0].clone());
+        assert!(copied < apart, "{copied} {apart}");
+        // Beside the fixed 8 MiB directory, a taxpayer with one name, date of birth and
+        // address holds a few hundred bytes.
+        let directory = ((1 << DIR_BITS) + 1) * 8;
+        let per_taxpayer = (Index::build(&crowd(40)).heap_bytes() - directory) / 40;
+        assert!((200..4_000).contains(&per_taxpayer), "{per_taxpayer}");
     }
 
     #[test]
