@@ -72,7 +72,7 @@ pub struct Column {
 }
 
 /// A row type of the data contract.
-pub trait Record: Sized + Send {
+pub trait Record: Sized + Send + Sync {
     /// What a file of these rows is called in messages ("returns extract").
     const WHAT: &'static str;
     /// The columns, in the order files are written.
@@ -300,16 +300,25 @@ struct Parsed<T> {
     row: u64,
     result: Result<T, FieldIssue>,
     warnings: Vec<FieldIssue>,
+    /// Hash of the row's unique key, if it has one.
+    key: Option<u64>,
 }
 
 fn parse_row<T: Record>(row: u64, cells: &[Option<&str>]) -> Parsed<T> {
     let mut warnings = Vec::new();
     let result = T::from_values(&Values::new(T::COLUMNS, cells), &mut warnings);
+    let key = result.as_ref().ok().and_then(T::unique_key).map(key_hash);
     Parsed {
         row,
         result,
         warnings,
+        key,
     }
+}
+
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 /// Accepted rows of one stretch of a file, in file order. One buffer serves every stretch
@@ -348,17 +357,20 @@ pub struct Issues {
 /// an earlier row already has is rejected as a duplicate of it.
 struct Collector<T> {
     issues: Issues,
-    first: FirstRows,
+    /// First rows by key, one shard per core, searched in parallel: a key always falls in
+    /// the same shard and every shard sees the rows in file order, so together they find
+    /// exactly the duplicates one table would.
+    first: Vec<FirstRows>,
     _rows: PhantomData<T>,
 }
 
 /// The first row of every unique key seen, without a copy of each key: the keys' bytes live
 /// in one buffer and the table holds their hash, place and row (an extract has millions of
 /// return ids; one allocation per id made reading a third slower).
+#[derive(Default)]
 struct FirstRows {
     bytes: String,
     table: hashbrown::HashTable<KeySlot>,
-    hash: fn(&str) -> u64,
 }
 
 #[derive(Clone, Copy)]
@@ -370,22 +382,11 @@ struct KeySlot {
     row: u64,
 }
 
-impl Default for FirstRows {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        FirstRows {
-            bytes: String::new(),
-            table: hashbrown::HashTable::new(),
-            hash: |key| rustc_hash::FxBuildHasher.hash_one(key),
-        }
-    }
-}
-
 impl FirstRows {
-    /// The row that first had `key`; `None` (and `row` recorded as its first) if none did.
-    fn first_or_insert(&mut self, key: &str, row: u64) -> Option<u64> {
+    /// The row that first had `key` (whose hash is `hash`); `None` (and `row` recorded as
+    /// its first) if none did.
+    fn first_or_insert(&mut self, key: &str, hash: u64, row: u64) -> Option<u64> {
         let bytes = &self.bytes;
-        let hash = (self.hash)(key);
         let entry = self.table.entry(
             hash,
             |s| s.hash == hash && &bytes[s.start..s.start + s.len] == key,
@@ -411,16 +412,38 @@ impl<T: Record> Collector<T> {
     fn new() -> Self {
         Collector {
             issues: Issues::default(),
-            first: FirstRows::default(),
+            first: (0..rayon::current_num_threads().max(1))
+                .map(|_| FirstRows::default())
+                .collect(),
             _rows: PhantomData,
         }
     }
 
-    /// Sorts `parsed` into `out` (cleared first) and the issues.
-    fn batch(&mut self, parsed: impl IntoIterator<Item = Parsed<T>>, out: &mut Accepted<T>) {
+    /// Sorts `parsed` (emptied) into `out` (cleared first) and the issues.
+    fn batch(&mut self, parsed: &mut Vec<Parsed<T>>, out: &mut Accepted<T>) {
         out.records.clear();
         out.rows.clear();
-        for p in parsed {
+        let shards = self.first.len();
+        let rows: &[Parsed<T>] = parsed;
+        // (position in `parsed`, first row) of every duplicate, in order.
+        let mut duplicates: Vec<(usize, u64)> = self
+            .first
+            .par_iter_mut()
+            .enumerate()
+            .flat_map_iter(|(k, first)| {
+                rows.iter().enumerate().filter_map(move |(i, p)| {
+                    let hash = p.key?;
+                    if (hash >> 40) as usize % shards != k {
+                        return None;
+                    }
+                    let key = p.result.as_ref().ok()?.unique_key()?;
+                    first.first_or_insert(key, hash, p.row).map(|f| (i, f))
+                })
+            })
+            .collect();
+        duplicates.sort_unstable();
+        let mut duplicates = duplicates.into_iter().peekable();
+        for (i, p) in parsed.drain(..).enumerate() {
             let row = p.row;
             self.issues
                 .warnings
@@ -432,10 +455,7 @@ impl<T: Record> Collector<T> {
                     continue;
                 }
             };
-            if let Some(first) = record
-                .unique_key()
-                .and_then(|key| self.first.first_or_insert(key, row))
-            {
+            if let Some((_, first)) = duplicates.next_if(|(d, _)| *d == i) {
                 let issue =
                     FieldIssue::new(T::COLUMNS[0].name, format!("duplicate of row {first}"));
                 self.issues.rejected.push(RowIssue { row, issue });
@@ -567,11 +587,12 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
                                     "row is not valid UTF-8",
                                 )),
                                 warnings: Vec::new(),
+                                key: None,
                             },
                         }
                     })
                     .collect_into_vec(&mut parsed);
-                collector.batch(parsed.drain(..), &mut accepted);
+                collector.batch(&mut parsed, &mut accepted);
                 each(&mut accepted);
             },
             || fill(&mut csv, &mut next),
@@ -662,7 +683,7 @@ fn each_parquet<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issues
             .map(|&(g, first)| read_group(g, first))
             .collect();
         for group in groups {
-            collector.batch(group?, &mut accepted);
+            collector.batch(&mut group?, &mut accepted);
             each(&mut accepted);
         }
     }
@@ -814,24 +835,22 @@ pub fn write_all<'a, T: Record + 'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::FirstRows;
+    use super::{FirstRows, key_hash};
 
     #[test]
     fn first_rows_tells_keys_apart_even_when_their_hashes_collide() {
-        let mut first = FirstRows {
-            hash: |_| 7,
-            ..FirstRows::default()
-        };
-        assert_eq!(first.first_or_insert("R1", 1), None);
-        assert_eq!(first.first_or_insert("R2", 2), None);
-        assert_eq!(first.first_or_insert("R3", 3), None);
-        assert_eq!(first.first_or_insert("R2", 4), Some(2));
-        assert_eq!(first.first_or_insert("R3", 5), Some(3));
-        assert_eq!(first.first_or_insert("R1", 6), Some(1));
         let mut first = FirstRows::default();
-        assert_eq!(first.first_or_insert("R9", 7), None);
-        assert_eq!(first.first_or_insert("R9", 8), Some(7));
-        assert_eq!(first.first_or_insert("", 9), None);
-        assert_eq!(first.first_or_insert("", 10), Some(9));
+        assert_eq!(first.first_or_insert("R1", 7, 1), None);
+        assert_eq!(first.first_or_insert("R2", 7, 2), None);
+        assert_eq!(first.first_or_insert("R3", 7, 3), None);
+        assert_eq!(first.first_or_insert("R2", 7, 4), Some(2));
+        assert_eq!(first.first_or_insert("R3", 7, 5), Some(3));
+        assert_eq!(first.first_or_insert("R1", 7, 6), Some(1));
+        let mut first = FirstRows::default();
+        let h = key_hash;
+        assert_eq!(first.first_or_insert("R9", h("R9"), 7), None);
+        assert_eq!(first.first_or_insert("R9", h("R9"), 8), Some(7));
+        assert_eq!(first.first_or_insert("", h(""), 9), None);
+        assert_eq!(first.first_or_insert("", h(""), 10), Some(9));
     }
 }

@@ -230,6 +230,51 @@ fn large_files_keep_row_order_and_find_duplicates_across_parallel_batches() {
 }
 
 #[test]
+fn duplicates_are_the_same_whatever_the_number_of_cores() {
+    // Ids repeat within a batch, across batches, three times, and after a rejected row with
+    // the same id (a rejected row is no one's first). Duplicate ids are looked up in one
+    // shard per core: the result must not depend on how many there are.
+    let mut csv =
+        String::from("return_id,tin,tax_year,given_name,family_name,street,city,state,zip\n");
+    let mut expected = Vec::new();
+    let mut first = std::collections::HashMap::new();
+    for i in 1..=50_000u32 {
+        let id = format!("R{}", i % 17_389);
+        let bad = i % 9_973 == 0;
+        let zip = if bad { "7870" } else { "78701" };
+        csv.push_str(&format!(
+            "{id},123-45-6789,2024,Ann,Lee,1 Oak Ave,Austin,TX,{zip}\n"
+        ));
+        if bad {
+            expected.push(format!("row {i}: zip: must have 5 or 9 digits"));
+            continue;
+        }
+        match first.get(&id) {
+            Some(f) => expected.push(format!("row {i}: return_id: duplicate of row {f}")),
+            None => {
+                first.insert(id, i);
+            }
+        }
+    }
+    for cores in [1, 2, 3, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .build()
+            .unwrap();
+        let loaded = pool.install(|| read_str::<TaxReturn>(&csv));
+        let rejected: Vec<String> = loaded.rejected.iter().map(ToString::to_string).collect();
+        let differ = rejected.iter().zip(&expected).find(|(a, b)| a != b);
+        assert_eq!(differ, None, "{cores} cores");
+        assert_eq!(rejected.len(), expected.len(), "{cores} cores");
+        assert_eq!(
+            loaded.records.len(),
+            50_000 - expected.len(),
+            "{cores} cores"
+        );
+    }
+}
+
+#[test]
 fn parquet_row_groups_read_in_parallel_keep_file_order_and_row_numbers() {
     // 150,000 rows are three row groups; row 100,000 repeats row 7's id and row 140,001 has
     // no id, so both errors sit in later groups than the rows they name.
