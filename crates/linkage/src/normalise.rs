@@ -45,11 +45,20 @@ impl Pool {
     }
 
     fn shared(&mut self, t: Option<String>) -> Option<Text> {
-        t.map(|t| {
-            let mut t = Text::from(t);
-            self.share(&mut t);
-            t
-        })
+        t.map(|t| self.text(&t))
+    }
+
+    /// The pool's copy of `s`, made if new (looked up by `&str`: nothing is allocated for
+    /// a string the pool already has).
+    fn text(&mut self, s: &str) -> Text {
+        match self.seen.get(s) {
+            Some(t) => t.clone(),
+            None => {
+                let t = Text::from(s);
+                self.seen.insert(t.clone());
+                t
+            }
+        }
     }
 
     /// A name's three fields, each normalised once per distinct spelling.
@@ -86,9 +95,18 @@ impl Pool {
         zip: Option<&str>,
     ) -> Address {
         let (city, state) = (self.place(city), self.place(state));
-        let mut a = Delivery::new(street, unit).with(city, state, zip5(zip));
-        a.share(self);
-        a
+        let d = Delivery::new(street, unit);
+        let mut text = |s: Option<String>| s.map(|s| self.text(&s));
+        let (number, street, unit) = (text(d.number), text(d.street), text(d.unit));
+        let zip = text(zip5(zip));
+        Address {
+            number,
+            street,
+            unit,
+            city,
+            state,
+            zip,
+        }
     }
 
     /// A city or state, folded once per distinct spelling.
@@ -358,22 +376,6 @@ impl Name {
         }
     }
 
-    /// Shares this name's strings through `pool`.
-    pub fn share(&mut self, pool: &mut Pool) {
-        pool.share_all(
-            [
-                &mut self.given,
-                &mut self.given_first,
-                &mut self.middle,
-                &mut self.family,
-            ]
-            .into_iter()
-            .flatten()
-            .chain(self.family_alts.iter_mut())
-            .chain(self.family_core.iter_mut()),
-        );
-    }
-
     /// The same name with given and family swapped (a common requester error).
     pub fn swapped(&self) -> Name {
         // Rebuild from the joined forms; alternatives of a one-word given name are itself.
@@ -522,34 +524,28 @@ fn unit_value(tokens: &[&str]) -> Option<String> {
     (!v.is_empty()).then_some(v)
 }
 
-/// The delivery line of an [`Address`]: house number, street name and unit.
+/// The delivery line of an [`Address`]: house number, street name and unit, normalised.
 struct Delivery {
-    number: Option<Text>,
-    street: Option<Text>,
-    unit: Option<Text>,
+    number: Option<String>,
+    street: Option<String>,
+    unit: Option<String>,
+}
+
+/// Folds a delivery-line field, reading `#` as a unit designator (`#4` → `UNIT 4`).
+fn fold_delivery(s: &str) -> String {
+    if s.contains('#') {
+        fold(&s.replace('#', " UNIT "))
+    } else {
+        fold(s)
+    }
 }
 
 impl Delivery {
-    fn with(self, city: Option<Text>, state: Option<Text>, zip: Option<Text>) -> Address {
-        Address {
-            number: self.number,
-            street: self.street,
-            unit: self.unit,
-            city,
-            state,
-            zip,
-        }
-    }
-
     fn new(street: Option<&str>, unit: Option<&str>) -> Delivery {
         let mut number = None;
-        let mut name_tokens: Vec<String> = Vec::new();
-        let mut unit_text = unit
-            .map(|u| fold(&u.replace('#', " UNIT ")))
-            .filter(|u| !u.is_empty());
-        let street_folded = street
-            .map(|s| fold(&s.replace('#', " UNIT ")))
-            .unwrap_or_default();
+        let mut name_tokens: Vec<&str> = Vec::new();
+        let mut unit_text = unit.map(fold_delivery).filter(|u| !u.is_empty());
+        let street_folded = street.map(fold_delivery).unwrap_or_default();
         let tokens: Vec<&str> = street_folded.split(' ').filter(|t| !t.is_empty()).collect();
         let mut end = tokens.len();
         if let Some(p) = tokens.iter().position(|t| UNIT_DESIGNATORS.contains(t))
@@ -588,24 +584,21 @@ impl Delivery {
                 .flatten();
             // Directionals and suffixes are dropped; the words of the name are what is left.
             if dir.or(suffix).is_none() {
-                name_tokens.push((*t).to_owned());
+                name_tokens.push(t);
             }
         }
-        let street_name = (!name_tokens.is_empty()).then(|| name_tokens.join(" "));
         Delivery {
-            number: number.map(Text::from),
-            street: street_name.map(Text::from),
-            unit: unit_text
-                .and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>()))
-                .map(Text::from),
+            number,
+            street: (!name_tokens.is_empty()).then(|| name_tokens.join(" ")),
+            unit: unit_text.and_then(|u| unit_value(&u.split(' ').collect::<Vec<_>>())),
         }
     }
 }
 
 /// A ZIP code's first five digits, if it has them.
-fn zip5(zip: Option<&str>) -> Option<Text> {
-    let d: String = zip?.chars().filter(char::is_ascii_digit).collect();
-    (d.len() >= 5).then(|| Text::from(&d[..5]))
+fn zip5(zip: Option<&str>) -> Option<String> {
+    let d: String = zip?.chars().filter(char::is_ascii_digit).take(5).collect();
+    (d.len() == 5).then_some(d)
 }
 
 impl Address {
@@ -617,27 +610,15 @@ impl Address {
         state: Option<&str>,
         zip: Option<&str>,
     ) -> Address {
-        Delivery::new(street, unit).with(
-            name_field(city).map(Text::from),
-            name_field(state).map(Text::from),
-            zip5(zip),
-        )
-    }
-
-    /// Shares this address's strings through `pool`.
-    pub fn share(&mut self, pool: &mut Pool) {
-        pool.share_all(
-            [
-                &mut self.number,
-                &mut self.street,
-                &mut self.unit,
-                &mut self.city,
-                &mut self.state,
-                &mut self.zip,
-            ]
-            .into_iter()
-            .flatten(),
-        );
+        let d = Delivery::new(street, unit);
+        Address {
+            number: d.number.map(Text::from),
+            street: d.street.map(Text::from),
+            unit: d.unit.map(Text::from),
+            city: name_field(city).map(Text::from),
+            state: name_field(state).map(Text::from),
+            zip: zip5(zip).map(Text::from),
+        }
     }
 
     /// Whether there is a delivery line at all.
@@ -725,40 +706,44 @@ mod tests {
     #[test]
     fn a_pool_keeps_one_copy_of_each_string() {
         let mut pool = Pool::default();
-        let mut a = Name::new(Some("Ana"), None, Some("Garcia Lopez"));
-        let mut b = Name::new(Some("ANA"), None, Some("García-López"));
-        a.share(&mut pool);
-        b.share(&mut pool);
+        let a = pool.name(Some("Ana"), None, Some("Garcia Lopez"));
+        let b = pool.name(Some("ANA"), None, Some("García-López"));
         assert_eq!(a, b);
         assert!(std::sync::Arc::ptr_eq(
             a.given.as_ref().unwrap(),
             b.given.as_ref().unwrap()
         ));
         assert!(std::sync::Arc::ptr_eq(&a.family_alts[0], &b.family_alts[0]));
-        let mut x = Address::new(
+        let x = pool.address(
             Some("1 Main St"),
             None,
             Some("Austin"),
             Some("TX"),
             Some("78701"),
         );
-        let mut y = Address::new(
+        let y = pool.address(
             Some("9 Main Street"),
             None,
             Some("AUSTIN"),
             Some("tx"),
-            Some("78701"),
+            Some("78701-0001"),
         );
-        x.share(&mut pool);
-        y.share(&mut pool);
-        assert!(std::sync::Arc::ptr_eq(
-            x.street.as_ref().unwrap(),
-            y.street.as_ref().unwrap()
-        ));
-        assert!(std::sync::Arc::ptr_eq(
-            x.city.as_ref().unwrap(),
-            y.city.as_ref().unwrap()
-        ));
+        assert_eq!(
+            x,
+            Address::new(
+                Some("1 Main St"),
+                None,
+                Some("Austin"),
+                Some("TX"),
+                Some("78701")
+            )
+        );
+        for (p, q) in [(&x.street, &y.street), (&x.city, &y.city), (&x.zip, &y.zip)] {
+            assert!(std::sync::Arc::ptr_eq(
+                p.as_ref().unwrap(),
+                q.as_ref().unwrap()
+            ));
+        }
     }
 
     #[test]
