@@ -477,9 +477,12 @@ impl Index {
     fn from_taxpayers(mut taxpayers: Vec<Taxpayer>) -> Index {
         merge_itin_to_ssn(&mut taxpayers);
 
-        let keys: Vec<Vec<u64>> = taxpayers
+        // Each taxpayer's distinct keys, gathered on every core straight into (key, taxpayer)
+        // entries.
+        let mut entries: Vec<(u64, u32)> = taxpayers
             .par_iter()
-            .map(|t| {
+            .enumerate()
+            .flat_map_iter(|(i, t)| {
                 let mut out = Vec::new();
                 let tins: Vec<String> = t.tins.iter().map(Tin::digits).collect();
                 let tins: Vec<&str> = tins.iter().map(String::as_str).collect();
@@ -488,15 +491,9 @@ impl Index {
                 block::person_keys(&names, &t.dobs, &addresses, &tins, &mut out);
                 out.sort_unstable();
                 out.dedup();
-                out
+                out.into_iter().map(move |k| (k, i as u32))
             })
             .collect();
-        let mut entries: Vec<(u64, u32)> = keys
-            .iter()
-            .enumerate()
-            .flat_map(|(i, ks)| ks.iter().map(move |k| (*k, i as u32)))
-            .collect();
-        drop(keys);
         entries.par_sort_unstable();
         let (block_keys, block_ids): (Vec<u64>, Vec<u32>) = entries.into_iter().unzip();
         let mut block_dir = vec![0u64; (1 << DIR_BITS) + 1];
