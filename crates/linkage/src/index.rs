@@ -301,7 +301,8 @@ impl IndexBuilder {
     /// Normalises every taxpayer and builds the blocking index (in parallel; deterministic,
     /// whatever the number of cores).
     pub fn finish(self) -> Index {
-        let mut gathered: Vec<Gathering> = Vec::new();
+        let total = self.shards.iter().map(|s| s.gathered.len()).sum();
+        let mut gathered: Vec<Gathering> = Vec::with_capacity(total);
         for shard in self.shards {
             drop(shard.by_tin);
             gathered.extend(shard.gathered);
