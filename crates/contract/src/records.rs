@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::table::{Column, FieldIssue, Record, Values};
 use compact_str::CompactString;
 
+use crate::table::{Column, FieldIssue, Record, Values};
 use crate::{Date, Tin};
 
 const fn req(name: &'static str) -> Column {
