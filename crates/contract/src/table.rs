@@ -433,6 +433,7 @@ impl<T: Record> Collector<T> {
             .flat_map_iter(|(k, first)| {
                 rows.iter().enumerate().filter_map(move |(i, p)| {
                     let hash = p.key?;
+                    // High bits pick the shard: the table itself indexes by the low ones.
                     if (hash >> 40) as usize % shards != k {
                         return None;
                     }

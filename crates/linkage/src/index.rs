@@ -562,18 +562,10 @@ impl Index {
                     + vec(&n.given_groups)
                     + vec(&n.middle_groups)
                     + vec(&n.family_groups);
-                [&n.given, &n.given_first, &n.middle, &n.family]
-                    .into_iter()
-                    .flatten()
-                    .chain(&n.family_alts)
-                    .chain(&n.family_core)
-                    .for_each(&mut text);
+                n.texts().for_each(&mut text);
             }
             for (_, a) in &t.addresses {
-                [&a.number, &a.street, &a.unit, &a.city, &a.state, &a.zip]
-                    .into_iter()
-                    .flatten()
-                    .for_each(&mut text);
+                a.texts().for_each(&mut text);
             }
         }
         bytes + strings

@@ -376,6 +376,15 @@ impl Name {
         }
     }
 
+    /// Every string of the name (a shared one as often as it is referred to).
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        [&self.given, &self.given_first, &self.middle, &self.family]
+            .into_iter()
+            .flatten()
+            .chain(&self.family_alts)
+            .chain(&self.family_core)
+    }
+
     /// The same name with given and family swapped (a common requester error).
     pub fn swapped(&self) -> Name {
         // Rebuild from the joined forms; alternatives of a one-word given name are itself.
@@ -602,6 +611,20 @@ fn zip5(zip: Option<&str>) -> Option<String> {
 }
 
 impl Address {
+    /// Every string of the address.
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        [
+            &self.number,
+            &self.street,
+            &self.unit,
+            &self.city,
+            &self.state,
+            &self.zip,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// Normalises the address fields.
     pub fn new(
         street: Option<&str>,
