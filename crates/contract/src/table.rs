@@ -361,6 +361,8 @@ struct Collector<T> {
     /// the same shard and every shard sees the rows in file order, so together they find
     /// exactly the duplicates one table would.
     first: Vec<FirstRows>,
+    /// Rows the file is expected to hold, until the first batch has made room for them.
+    expected: Option<usize>,
     _rows: PhantomData<T>,
 }
 
@@ -383,6 +385,12 @@ struct KeySlot {
 }
 
 impl FirstRows {
+    /// Room for `keys` more keys of about `key_len` bytes each without growing.
+    fn reserve(&mut self, keys: usize, key_len: usize) {
+        self.table.reserve(keys, |s| s.hash);
+        self.bytes.reserve(keys.saturating_mul(key_len));
+    }
+
     /// The row that first had `key` (whose hash is `hash`); `None` (and `row` recorded as
     /// its first) if none did.
     fn first_or_insert(&mut self, key: &str, hash: u64, row: u64) -> Option<u64> {
@@ -415,7 +423,28 @@ impl<T: Record> Collector<T> {
             first: (0..rayon::current_num_threads().max(1))
                 .map(|_| FirstRows::default())
                 .collect(),
+            expected: None,
             _rows: PhantomData,
+        }
+    }
+
+    /// Says about how many rows the file holds in all. After the first batch, the tables
+    /// make room for the keys still to come (as many per row as that batch had, and as
+    /// long), so that a large file's keys do not grow, rehash and copy them as it is read.
+    fn expect(&mut self, rows: usize) {
+        self.expected = Some(rows);
+    }
+
+    fn make_room(&mut self, rows_seen: usize, rows: usize) {
+        let keys: usize = self.first.iter().map(|f| f.table.len()).sum();
+        let bytes: usize = self.first.iter().map(|f| f.bytes.len()).sum();
+        if keys == 0 || rows <= rows_seen {
+            return;
+        }
+        let more = ((rows - rows_seen) as f64 * keys as f64 / rows_seen as f64) as usize;
+        let per_shard = more / self.first.len() + 1;
+        for first in &mut self.first {
+            first.reserve(per_shard, bytes / keys);
         }
     }
 
@@ -424,6 +453,7 @@ impl<T: Record> Collector<T> {
         out.records.clear();
         out.rows.clear();
         let shards = self.first.len();
+        let batch_rows = parsed.len();
         let rows: &[Parsed<T>] = parsed;
         // (position in `parsed`, first row) of every duplicate, in order.
         let mut duplicates: Vec<(usize, u64)> = self
@@ -466,6 +496,9 @@ impl<T: Record> Collector<T> {
             out.rows.push(row);
         }
         self.issues.accepted += out.records.len() as u64;
+        if let Some(rows) = self.expected.take() {
+            self.make_room(batch_rows, rows);
+        }
     }
 
     fn finish(mut self) -> Issues {
@@ -508,7 +541,8 @@ pub fn read_each<T: Record>(path: &Path, each: &mut Rows<'_, T>) -> Result<Issue
     match Format::from_path(path)? {
         Format::Csv => {
             let file = File::open(path).map_err(io_error(path))?;
-            each_csv_from(path, BufReader::with_capacity(1 << 20, file), each)
+            let size = file.metadata().ok().map(|m| m.len());
+            each_csv_from(path, BufReader::with_capacity(1 << 20, file), size, each)
         }
         Format::Parquet => each_parquet(path, each),
     }
@@ -523,13 +557,15 @@ pub fn read_csv_from<T: Record, R: std::io::Read + Send>(
     path: &Path,
     reader: R,
 ) -> Result<Loaded<T>, FileError> {
-    gather(|each| each_csv_from(path, reader, each))
+    gather(|each| each_csv_from(path, reader, None, each))
 }
 
-/// [`read_csv_from`], handing accepted rows to `each` a batch at a time.
+/// [`read_csv_from`], handing accepted rows to `each` a batch at a time; `size` is the
+/// file's length in bytes, when known.
 fn each_csv_from<T: Record, R: std::io::Read + Send>(
     path: &Path,
     reader: R,
+    size: Option<u64>,
     each: &mut Rows<'_, T>,
 ) -> Result<Issues, FileError> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
@@ -559,6 +595,13 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
     let mut parsed: Vec<Parsed<T>> = Vec::new();
     let mut accepted = Accepted::default();
     fill(&mut csv, &mut current)?;
+    if let Some(size) = size
+        && current.len == BATCH
+    {
+        // The file's size over the first batch's bytes per row: about how many rows come.
+        let read = csv.position().byte().max(1);
+        collector.expect((size as f64 / read as f64 * current.len as f64) as usize);
+    }
     let mut row = 0u64;
     while current.len > 0 {
         let first = row + 1;
