@@ -106,8 +106,8 @@ pub fn person_keys(
     }
     let days = || dobs.iter().map(|d| (d.year(), d.month(), d.day()));
     for name in names {
-        let given_sx = name.given_first.as_deref().map(soundex);
-        for alt in &name.family_alts {
+        let given_sx = name.given_first().map(|g| soundex(g));
+        for alt in name.family_alts() {
             let sx = soundex(alt);
             for (y, m, d) in days() {
                 out.push(key(Kind::FamilyYear, (sx, y)));
@@ -126,10 +126,10 @@ pub fn person_keys(
             }
         }
         for g in name
-            .given
-            .iter()
-            .chain(&name.given_first)
-            .chain(&name.middle)
+            .given()
+            .into_iter()
+            .chain(name.given_first())
+            .chain(name.middle())
         {
             let groups = equivalence::groups(g);
             for day in days() {

@@ -128,20 +128,20 @@ fn jw(a: &str, b: &str) -> f64 {
 }
 
 fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
-    let (Some(sg), Some(cg)) = (&s.given, &c.given) else {
+    let (Some(sg), Some(cg)) = (s.given(), c.given()) else {
         return (MISSING, None);
     };
     if sg == cg {
         return (0, Some(&**cg));
     }
-    let firsts = (s.given_first.as_deref(), c.given_first.as_deref());
+    let firsts = (s.given_first(), c.given_first());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
     // The middle name used as the given name, as written or as a nickname of it.
-    let middle_used = c.middle.as_ref().is_some_and(|m| m == sg && m.len() > 1)
-        || s.middle.as_ref().is_some_and(|m| m == cg && m.len() > 1)
-        || intersects(&c.middle_groups, &s.given_groups)
-        || intersects(&s.middle_groups, &c.given_groups);
-    let equivalent = intersects(&s.given_groups, &c.given_groups);
+    let middle_used = c.middle().is_some_and(|m| m == sg && m.len() > 1)
+        || s.middle().is_some_and(|m| m == cg && m.len() > 1)
+        || intersects(c.middle_groups(), s.given_groups())
+        || intersects(s.middle_groups(), c.given_groups());
+    let equivalent = intersects(s.given_groups(), c.given_groups());
     if first_equal || middle_used || equivalent {
         return (1, None);
     }
@@ -157,7 +157,7 @@ fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
 }
 
 fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
-    let (Some(sf), Some(cf)) = (&s.family, &c.family) else {
+    let (Some(sf), Some(cf)) = (s.family(), c.family()) else {
         return (MISSING, None);
     };
     if sf == cf {
@@ -168,21 +168,21 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     // surname while differing on the other (`GARCIA LOPEZ`, `GARCIA MARTINEZ`) is what
     // cousins do, and falls through to the similarity levels.
     let subset = |a: &[Text], b: &[Text]| !a.is_empty() && a.iter().all(|t| b.contains(t));
-    if subset(&s.family_core, &c.family_core) || subset(&c.family_core, &s.family_core) {
+    if subset(s.family_core(), c.family_core()) || subset(c.family_core(), s.family_core()) {
         let shared = s
-            .family_alts
+            .family_alts()
             .iter()
-            .filter(|a| c.family_alts.contains(a))
+            .filter(|a| c.family_alts().contains(a))
             .max_by_key(|a| a.len());
         return (1, shared.map(|a| &**a));
     }
     // A romanisation variant of the whole name or of one surname (PARK/PAK, NGUYEN/NGYUEN).
-    if intersects(&s.family_groups, &c.family_groups) {
+    if intersects(s.family_groups(), c.family_groups()) {
         return (1, None);
     }
     let mut best = jw(sf, cf);
-    for a in &s.family_alts {
-        for b in &c.family_alts {
+    for a in s.family_alts() {
+        for b in c.family_alts() {
             // An identical reading here is a shared surname beside a conflicting one.
             if a.len() > 2 && b.len() > 2 && a != b {
                 best = best.max(jw(a, b));
@@ -192,9 +192,11 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     // Short names defeat Jaro–Winkler: one keying error in `KIM` or `XIE` is still weak
     // agreement.
     let one_edit = || {
-        s.family_alts
-            .iter()
-            .any(|a| c.family_alts.iter().any(|b| a != b && one_edit_apart(a, b)))
+        s.family_alts().iter().any(|a| {
+            c.family_alts()
+                .iter()
+                .any(|b| a != b && one_edit_apart(a, b))
+        })
     };
     if best >= 0.92 {
         (2, None)
@@ -362,7 +364,7 @@ pub fn compare(
             let (f, fv) = family_level(s, c);
             let r = rank(g, f, is_swapped);
             if beats(&best, r) {
-                best = Some((r, g, f, gv, fv, c.family.as_deref(), is_swapped));
+                best = Some((r, g, f, gv, fv, c.family().map(|t| &**t), is_swapped));
                 if r == 0 {
                     break 'names;
                 }

@@ -128,6 +128,10 @@ impl Taxpayer {
             }
         }
         addresses.sort_by_key(|(y, _)| *y);
+        // Spellings that normalise alike merged: the index keeps taxpayers for as long as it
+        // lives, so no spare room.
+        names.shrink_to_fit();
+        addresses.shrink_to_fit();
         let (latest_year, latest) = g.latest;
         Taxpayer {
             tins: vec![g.tin],
@@ -399,19 +403,19 @@ impl Frequencies {
             &mut self.2,
             names
                 .iter()
-                .filter_map(|n| n.given.as_deref().map(|g| (g, n)))
-                .flat_map(|(g, n)| n.family_alts.iter().map(move |f| pair_key(g, f)))
+                .filter_map(|n| n.given().map(|g| (&**g, n)))
+                .flat_map(|(g, n)| n.family_alts().iter().map(move |f| pair_key(g, f)))
                 .collect(),
         );
         once(
             &mut self.0,
-            names.iter().filter_map(|n| n.given.clone()).collect(),
+            names.iter().filter_map(|n| n.given().cloned()).collect(),
         );
         once(
             &mut self.1,
             names
                 .iter()
-                .flat_map(|n| n.family_alts.iter().cloned())
+                .flat_map(|n| n.family_alts().iter().cloned())
                 .collect(),
         );
     }
@@ -537,6 +541,7 @@ impl Index {
         }
         let mut texts: rustc_hash::FxHashSet<*const u8> = rustc_hash::FxHashSet::default();
         let mut strings = 0usize;
+        let mut parts = rustc_hash::FxHashSet::default();
         let mut text = |t: &Text| {
             if texts.insert(t.as_ptr()) {
                 // An Arc<str> holds its strong and weak counts before the bytes.
@@ -557,11 +562,7 @@ impl Index {
             bytes += vec(&t.tins) + vec(&t.names) + vec(&t.dobs) + vec(&t.addresses);
             bytes += t.last.text.len();
             for n in &t.names {
-                bytes += vec(&n.family_alts)
-                    + vec(&n.family_core)
-                    + vec(&n.given_groups)
-                    + vec(&n.middle_groups)
-                    + vec(&n.family_groups);
+                bytes += n.part_bytes(&mut parts);
                 n.texts().for_each(&mut text);
             }
             for (_, a) in &t.addresses {
@@ -590,7 +591,7 @@ impl Index {
         let mut groups: std::collections::BTreeMap<&str, Vec<u32>> =
             std::collections::BTreeMap::new();
         for (i, t) in self.taxpayers.iter().enumerate() {
-            if let Some(f) = t.names.first().and_then(|n| n.family.as_deref()) {
+            if let Some(f) = t.names.first().and_then(|n| n.family()) {
                 groups.entry(f).or_default().push(i as u32);
             }
         }
@@ -717,7 +718,7 @@ impl BlockingMiss {
 fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
     let person_key = |t: &Taxpayer| -> Option<(Text, Text, Date)> {
         let n = t.names.first()?;
-        Some((n.given.clone()?, n.family.clone()?, *t.dobs.first()?))
+        Some((n.given()?.clone(), n.family()?.clone(), *t.dobs.first()?))
     };
     // Only the keys some ITIN filer has can merge: collect those first (ITINs are few), then
     // the SSN filers with one of them.
@@ -1017,7 +1018,7 @@ mod tests {
         // A SMITH of the crowd shares only the surname-and-year key with her, crowded
         // beside the selective house key.
         let smith = (0..index.len() as u32)
-            .find(|&c| index.taxpayers[c as usize].names[0].given.as_deref() == Some("BETTY"))
+            .find(|&c| index.taxpayers[c as usize].names[0].given().map(|g| &**g) == Some("BETTY"))
             .unwrap();
         assert_eq!(
             index.blocking_miss(&s, smith),
