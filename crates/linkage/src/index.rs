@@ -70,13 +70,13 @@ impl LastAddress {
 #[derive(Debug, Clone)]
 pub struct Taxpayer {
     /// TINs, in the order used (an ITIN before an SSN); the last is current.
-    pub tins: Vec<Tin>,
+    pub tins: Box<[Tin]>,
     /// Distinct names filed under.
-    pub names: Vec<Name>,
+    pub names: Box<[Name]>,
     /// Distinct dates of birth on file.
-    pub dobs: Vec<Date>,
+    pub dobs: Box<[Date]>,
     /// Distinct addresses with the last year each was used, oldest first.
-    pub addresses: Vec<(u16, Address)>,
+    pub addresses: Box<[(u16, Address)]>,
     /// Address on the most recent return.
     pub last: LastAddress,
     first_year: u16,
@@ -128,16 +128,14 @@ impl Taxpayer {
             }
         }
         addresses.sort_by_key(|(y, _)| *y);
-        // Spellings that normalise alike merged: the index keeps taxpayers for as long as it
-        // lives, so no spare room.
-        names.shrink_to_fit();
-        addresses.shrink_to_fit();
         let (latest_year, latest) = g.latest;
+        // Boxed slices: the index keeps taxpayers as long as it lives, and spellings that
+        // normalised alike leave spare room a vector would keep.
         Taxpayer {
-            tins: vec![g.tin],
-            names,
-            dobs: g.dobs.clone(),
-            addresses,
+            tins: Box::new([g.tin]),
+            names: names.into(),
+            dobs: g.dobs.as_slice().into(),
+            addresses: addresses.into(),
             last: LastAddress::new(latest_year, &g.addresses[latest as usize].1),
             first_year: g.first_year,
         }
@@ -535,6 +533,9 @@ impl Index {
         fn vec<T>(v: &Vec<T>) -> usize {
             v.capacity() * size_of::<T>()
         }
+        fn boxed<T>(v: &[T]) -> usize {
+            std::mem::size_of_val(v)
+        }
         fn table<K, V>(m: &HashMap<K, V>) -> usize {
             // hashbrown: one control byte per bucket besides the entry.
             m.capacity() * (size_of::<(K, V)>() + 1)
@@ -559,7 +560,7 @@ impl Index {
             text(t);
         }
         for t in &self.taxpayers {
-            bytes += vec(&t.tins) + vec(&t.names) + vec(&t.dobs) + vec(&t.addresses);
+            bytes += boxed(&t.tins) + boxed(&t.names) + boxed(&t.dobs) + boxed(&t.addresses);
             bytes += t.last.text.len();
             for n in &t.names {
                 bytes += n.part_bytes(&mut parts);
@@ -588,16 +589,18 @@ impl Index {
     /// because extracts are often ordered by household or address.
     /// Each pair comes with the number of taxpayers carrying that name.
     pub fn same_family_pairs(&self, per_name: usize, seed: u64) -> Vec<(u32, u32, u32)> {
-        let mut groups: std::collections::BTreeMap<&str, Vec<u32>> =
-            std::collections::BTreeMap::new();
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::default();
         for (i, t) in self.taxpayers.iter().enumerate() {
             if let Some(f) = t.names.first().and_then(|n| n.family()) {
-                groups.entry(f).or_default().push(i as u32);
+                by_name.entry(f).or_default().push(i as u32);
             }
         }
+        // Names in order, so that the pairs do not depend on the table's.
+        let mut groups: Vec<(&str, Vec<u32>)> = by_name.into_iter().collect();
+        groups.sort_unstable_by_key(|(name, _)| *name);
         let mut rng = crate::SplitMix(seed);
         let mut pairs = Vec::new();
-        for g in groups.values().filter(|g| g.len() > 1) {
+        for (_, g) in groups.iter().filter(|(_, g)| g.len() > 1) {
             let n = g.len() as u64;
             for _ in 0..per_name.min(g.len() - 1) {
                 let a = rng.next() % n;
@@ -760,23 +763,30 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
         {
             let itin = taxpayers[i].clone();
             let target = &mut taxpayers[j];
-            target.tins.insert(0, itin.tins[0]);
+            target.tins = [itin.tins[0], target.tins[0]].into();
+            let (mut names, mut dobs, mut addresses) = (
+                std::mem::take(&mut target.names).into_vec(),
+                std::mem::take(&mut target.dobs).into_vec(),
+                std::mem::take(&mut target.addresses).into_vec(),
+            );
             for n in itin.names {
-                if !target.names.contains(&n) {
-                    target.names.push(n);
+                if !names.contains(&n) {
+                    names.push(n);
                 }
             }
             for d in itin.dobs {
-                if !target.dobs.contains(&d) {
-                    target.dobs.push(d);
+                if !dobs.contains(&d) {
+                    dobs.push(d);
                 }
             }
             for a in itin.addresses {
-                if !target.addresses.iter().any(|(_, x)| *x == a.1) {
-                    target.addresses.push(a);
+                if !addresses.iter().any(|(_, x)| *x == a.1) {
+                    addresses.push(a);
                 }
             }
-            target.addresses.sort_by_key(|(y, _)| *y);
+            addresses.sort_by_key(|(y, _)| *y);
+            (target.names, target.dobs, target.addresses) =
+                (names.into(), dobs.into(), addresses.into());
             absorbed[i] = true;
         }
     }

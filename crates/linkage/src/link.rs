@@ -199,30 +199,43 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     // the next round's best candidates.
     let mut confident = 0u64;
     for _ in 0..TRAINING_ROUNDS {
-        let mut m_counts: Vec<Vec<u64>> = LEVELS.iter().map(|l| vec![0; l.len()]).collect();
-        confident = 0;
-        for cands in compared {
-            let Some(best) = best_of(&model, cands) else {
-                continue;
-            };
-            let c = &cands[best].1;
-            // Unadjusted weights: a field's evidence must not depend on the field whose m
-            // is being read (the same-family address weight depends on the family name).
-            let fields = field_weights(&model, c, false);
-            let total: f64 = fields.iter().map(|(w, _)| w).sum();
-            let mut any = false;
-            for (f, (w, _)) in fields.iter().enumerate() {
-                let level = c.levels[f];
-                // Names and addresses are shared within households (juniors, twins), so
-                // "confident" also needs a person-level identifier among the other fields.
-                let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
-                if level != MISSING && identified && total - w >= LOO_BITS {
-                    m_counts[f][level as usize] += 1;
-                    any = true;
+        // Whole-number counts, summed over all cores: the same in any order.
+        let zero = || (LEVELS.map(|l| vec![0u64; l.len()]), 0u64);
+        let (m_counts, round_confident) = compared
+            .par_iter()
+            .fold(zero, |(mut m_counts, confident), cands| {
+                let Some(best) = best_of(&model, cands) else {
+                    return (m_counts, confident);
+                };
+                let c = &cands[best].1;
+                // Unadjusted weights: a field's evidence must not depend on the field whose
+                // m is being read (the same-family address weight depends on the family
+                // name).
+                let fields = field_weights(&model, c, false);
+                let total: f64 = fields.iter().map(|(w, _)| w).sum();
+                let mut any = false;
+                for (f, (w, _)) in fields.iter().enumerate() {
+                    let level = c.levels[f];
+                    // Names and addresses are shared within households (juniors, twins),
+                    // so "confident" also needs a person-level identifier among the other
+                    // fields.
+                    let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
+                    if level != MISSING && identified && total - w >= LOO_BITS {
+                        m_counts[f][level as usize] += 1;
+                        any = true;
+                    }
                 }
-            }
-            confident += u64::from(any);
-        }
+                (m_counts, confident + u64::from(any))
+            })
+            .reduce(zero, |(mut a, n), (b, k)| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    for (p, q) in x.iter_mut().zip(y) {
+                        *p += q;
+                    }
+                }
+                (a, n + k)
+            });
+        confident = round_confident;
         model.set_m(&m_counts);
     }
     let weights: Vec<Vec<f64>> = compared
