@@ -809,6 +809,11 @@ mod tests {
             b.part_bytes(&mut seen) > 0,
             "another spelling, its own parts"
         );
+        // What a taxpayer holds per name: three pointers, whatever the name.
+        assert_eq!(
+            std::mem::size_of::<Name>(),
+            3 * std::mem::size_of::<usize>()
+        );
         let x = pool.address(
             Some("1 Main St"),
             None,
