@@ -118,6 +118,15 @@ mod tests {
         }
 
         #[test]
+        fn jaro_winkler_agrees_with_strsim_up_to_the_bit_set_limit(
+            // The bit sets hold 64 positions; longer strings go to strsim itself.
+            a in "[AaBb0 ]{50,70}",
+            b in "[AaBb0 ]{50,70}",
+        ) {
+            prop_assert!((jaro_winkler(&a, &b) - strsim::jaro_winkler(&a, &b)).abs() < 1e-9);
+        }
+
+        #[test]
         fn one_edit_agrees_with_damerau_levenshtein(a in "[A-D]{0,7}", b in "[A-D]{0,7}") {
             prop_assert_eq!(within_one_edit(&a, &b), strsim::osa_distance(&a, &b) <= 1);
         }
