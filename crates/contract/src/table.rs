@@ -361,8 +361,6 @@ struct Collector<T> {
     /// the same shard and every shard sees the rows in file order, so together they find
     /// exactly the duplicates one table would.
     first: Vec<FirstRows>,
-    /// Rows the file is expected to hold, until the first batch has made room for them.
-    expected: Option<usize>,
     _rows: PhantomData<T>,
 }
 
@@ -423,18 +421,13 @@ impl<T: Record> Collector<T> {
             first: (0..rayon::current_num_threads().max(1))
                 .map(|_| FirstRows::default())
                 .collect(),
-            expected: None,
             _rows: PhantomData,
         }
     }
 
-    /// Says about how many rows the file holds in all. After the first batch, the tables
-    /// make room for the keys still to come (as many per row as that batch had, and as
-    /// long), so that a large file's keys do not grow, rehash and copy them as it is read.
-    fn expect(&mut self, rows: usize) {
-        self.expected = Some(rows);
-    }
-
+    /// Makes room, after the first `rows_seen` rows of a file expected to hold about
+    /// `rows`, for the keys still to come (as many per row as so far, and as long), so that
+    /// a large file's keys are not grown, rehashed and copied as it is read.
     fn make_room(&mut self, rows_seen: usize, rows: usize) {
         let keys: usize = self.first.iter().map(|f| f.table.len()).sum();
         let bytes: usize = self.first.iter().map(|f| f.bytes.len()).sum();
@@ -453,7 +446,6 @@ impl<T: Record> Collector<T> {
         out.records.clear();
         out.rows.clear();
         let shards = self.first.len();
-        let batch_rows = parsed.len();
         let rows: &[Parsed<T>] = parsed;
         // (position in `parsed`, first row) of every duplicate, in order.
         let mut duplicates: Vec<(usize, u64)> = self
@@ -496,9 +488,6 @@ impl<T: Record> Collector<T> {
             out.rows.push(row);
         }
         self.issues.accepted += out.records.len() as u64;
-        if let Some(rows) = self.expected.take() {
-            self.make_room(batch_rows, rows);
-        }
     }
 
     fn finish(mut self) -> Issues {
@@ -595,13 +584,11 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
     let mut parsed: Vec<Parsed<T>> = Vec::new();
     let mut accepted = Accepted::default();
     fill(&mut csv, &mut current)?;
-    if let Some(size) = size
-        && current.len == BATCH
-    {
-        // The file's size over the first batch's bytes per row: about how many rows come.
+    // The file's size over the first batch's bytes per row: about how many rows come.
+    let mut expected = size.filter(|_| current.len == BATCH).map(|size| {
         let read = csv.position().byte().max(1);
-        collector.expect((size as f64 / read as f64 * current.len as f64) as usize);
-    }
+        (size as f64 / read as f64 * current.len as f64) as usize
+    });
     let mut row = 0u64;
     while current.len > 0 {
         let first = row + 1;
@@ -642,6 +629,9 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
             || fill(&mut csv, &mut next),
         );
         filled?;
+        if let Some(rows) = expected.take() {
+            collector.make_room(current.len, rows);
+        }
         std::mem::swap(&mut current, &mut next);
     }
     Ok(collector.finish())
@@ -879,7 +869,8 @@ pub fn write_all<'a, T: Record + 'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::{FirstRows, key_hash};
+    use super::{Collector, FirstRows, key_hash};
+    use crate::records::TaxReturn;
 
     #[test]
     fn first_rows_tells_keys_apart_even_when_their_hashes_collide() {
@@ -896,5 +887,28 @@ mod tests {
         assert_eq!(first.first_or_insert("R9", h("R9"), 8), Some(7));
         assert_eq!(first.first_or_insert("", h(""), 9), None);
         assert_eq!(first.first_or_insert("", h(""), 10), Some(9));
+    }
+
+    #[test]
+    fn room_made_after_the_first_rows_holds_the_rest_of_the_file() {
+        let mut collector = Collector::<TaxReturn>::new();
+        let shards = collector.first.len();
+        for i in 0..100u64 {
+            let key = format!("R{i:05}");
+            let hash = key_hash(&key);
+            let shard = (hash >> 40) as usize % shards;
+            collector.first[shard].first_or_insert(&key, hash, i + 1);
+        }
+        // 100 keys in 100 rows; the file promises 10,000 rows.
+        collector.make_room(100, 10_000);
+        for first in &collector.first {
+            let room = first.table.capacity() - first.table.len();
+            assert!(room > 9_900 / shards, "{room} free slots in a shard");
+            assert!(first.bytes.capacity() - first.bytes.len() >= 9_900 / shards * 6);
+        }
+        // Rows without keys (a row type with none) make no room.
+        let mut keyless = Collector::<TaxReturn>::new();
+        keyless.make_room(100, 10_000);
+        assert!(keyless.first.iter().all(|f| f.table.capacity() == 0));
     }
 }

@@ -203,29 +203,17 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         let zero = || (LEVELS.map(|l| vec![0u64; l.len()]), 0u64);
         let (m_counts, round_confident) = compared
             .par_iter()
-            .fold(zero, |(mut m_counts, confident), cands| {
-                let Some(best) = best_of(&model, cands) else {
-                    return (m_counts, confident);
-                };
-                let c = &cands[best].1;
-                // Unadjusted weights: a field's evidence must not depend on the field whose
-                // m is being read (the same-family address weight depends on the family
-                // name).
-                let fields = field_weights(&model, c, false);
-                let total: f64 = fields.iter().map(|(w, _)| w).sum();
-                let mut any = false;
-                for (f, (w, _)) in fields.iter().enumerate() {
-                    let level = c.levels[f];
-                    // Names and addresses are shared within households (juniors, twins),
-                    // so "confident" also needs a person-level identifier among the other
-                    // fields.
-                    let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
-                    if level != MISSING && identified && total - w >= LOO_BITS {
-                        m_counts[f][level as usize] += 1;
-                        any = true;
+            .map(|cands| levels_for_m(&model, cands))
+            .fold(zero, |(mut m_counts, confident), levels| {
+                for (f, level) in levels.iter().enumerate() {
+                    if let Some(l) = level {
+                        m_counts[f][*l as usize] += 1;
                     }
                 }
-                (m_counts, confident + u64::from(any))
+                (
+                    m_counts,
+                    confident + u64::from(levels.iter().any(Option::is_some)),
+                )
             })
             .reduce(zero, |(mut a, n), (b, k)| {
                 for (x, y) in a.iter_mut().zip(&b) {
@@ -258,6 +246,31 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         .training
         .insert("lambda_em_iterations".into(), iterations as f64);
     model
+}
+
+/// The level each field of a subject's best candidate adds to that field's m count, if
+/// any: a field counts when the *other* fields alone carry at least [`LOO_BITS`] and include
+/// a person-level identifier.
+fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
+    let mut out = [None; 5];
+    let Some(best) = best_of(model, cands) else {
+        return out;
+    };
+    let c = &cands[best].1;
+    // Unadjusted weights: a field's evidence must not depend on the field whose m is being
+    // read (the same-family address weight depends on the family name).
+    let fields = field_weights(model, c, false);
+    let total: f64 = fields.iter().map(|(w, _)| w).sum();
+    for (f, (w, _)) in fields.iter().enumerate() {
+        let level = c.levels[f];
+        // Names and addresses are shared within households (juniors, twins), so
+        // "confident" also needs a person-level identifier among the other fields.
+        let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
+        if level != MISSING && identified && total - w >= LOO_BITS {
+            out[f] = Some(level);
+        }
+    }
+    out
 }
 
 /// Each field's weight for one comparison, and whether u was adjusted (a name's term

@@ -102,16 +102,13 @@ impl Pool {
     ) -> Address {
         let (city, state) = (self.place(city), self.place(state));
         let d = Delivery::new(street, unit);
-        let mut text = |s: Option<String>| s.map(|s| self.text(&s));
-        let (number, street, unit) = (text(d.number), text(d.street), text(d.unit));
-        let zip = text(zip5(zip));
         Address {
-            number,
-            street,
-            unit,
+            number: self.shared(d.number),
+            street: self.shared(d.street),
+            unit: self.shared(d.unit),
             city,
             state,
-            zip,
+            zip: self.shared(zip5(zip)),
         }
     }
 
