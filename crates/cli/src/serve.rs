@@ -268,10 +268,13 @@ pub async fn serve_until_interrupted(state: AppState, listen: &str) -> Result<()
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("while binding {listen}"))?;
-    eprintln!(
-        "serve: listening on http://{} (OpenAPI at /api/openapi.json); Ctrl-C stops",
+    // One write, so a supervisor that waits for this line never reads it without its port
+    // (`eprintln!` writes each formatted piece separately).
+    let line = format!(
+        "serve: listening on http://{} (OpenAPI at /api/openapi.json); Ctrl-C stops\n",
         listener.local_addr()?
     );
+    std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes())?;
     crosscheck_web::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

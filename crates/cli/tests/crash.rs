@@ -91,16 +91,10 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(60);
         self.base = loop {
             let out = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(at) = out.find("listening on http://") {
-                let rest = &out[at + "listening on ".len()..];
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                break rest[..end].to_string();
+            if let Some(base) = listening_address(&out) {
+                break base;
             }
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            if let Some(status) = self.exited() {
                 panic!("the server exited ({status}) while starting:\n{out}");
             }
             assert!(
@@ -110,18 +104,34 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(25)).await;
         };
         loop {
-            let ok = self
+            let last = match self
                 .client
                 .get(format!("{}/healthz", self.base))
                 .send()
                 .await
-                .is_ok_and(|r| r.status().is_success());
-            if ok {
-                break;
+            {
+                Ok(r) if r.status().is_success() => break,
+                Ok(r) => format!("status {}", r.status()),
+                Err(e) => format!("{e}"),
+            };
+            if let Some(status) = self.exited() {
+                panic!(
+                    "the server exited ({status}) after it began listening:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
             }
-            assert!(Instant::now() < deadline, "/healthz did not answer in 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "/healthz did not answer in 60 s (last: {last}):\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// How the server ended, if it has.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut()?.try_wait().ok().flatten()
     }
 
     /// `kill -9`, and reaps the process.
@@ -141,6 +151,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The address in the server's "listening on http://ADDR …" line, once that line is
+/// whole: stderr reaches the log in several writes, and a line read halfway through
+/// (`http://127.0.0.1`, no port yet) would send every call to the wrong place.
+fn listening_address(log: &str) -> Option<String> {
+    let rest = &log[log.find("listening on http://")? + "listening on ".len()..];
+    let line = &rest[..rest.find('\n')?];
+    Some(line.split_whitespace().next()?.to_string())
+}
+
+#[test]
+fn the_address_is_read_only_from_a_whole_line() {
+    let line = "serve: listening on http://127.0.0.1:37565 (OpenAPI at /api/openapi.json)\n";
+    for cut in 0..line.len() {
+        assert_eq!(listening_address(&line[..cut]), None, "{}", &line[..cut]);
+    }
+    assert_eq!(
+        listening_address(line).as_deref(),
+        Some("http://127.0.0.1:37565")
+    );
 }
 
 /// How a call authenticates.
