@@ -598,20 +598,11 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
                 current.records[..current.len]
                     .par_iter()
                     .enumerate()
-                    .map(|(i, record)| {
+                    .map_init(Vec::new, |cells, (i, record)| {
                         let row = first + i as u64;
-                        // Cells borrow from the record: a row type copies only what it keeps.
-                        let cells: Result<Vec<Option<&str>>, std::str::Utf8Error> = map
-                            .iter()
-                            .map(|pos| {
-                                pos.and_then(|p| record.get(p))
-                                    .map(std::str::from_utf8)
-                                    .transpose()
-                            })
-                            .collect();
-                        match cells {
-                            Ok(cells) => parse_row::<T>(row, &cells),
-                            Err(_) => Parsed {
+                        match fill_cells(record, &map, cells) {
+                            Some(()) => parse_row::<T>(row, cells),
+                            None => Parsed {
                                 row,
                                 result: Err(FieldIssue::new(
                                     T::COLUMNS[0].name,
@@ -635,6 +626,27 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
         std::mem::swap(&mut current, &mut next);
     }
     Ok(collector.finish())
+}
+
+/// Puts the cells of `record` into `cells` (cleared first) in the row type's column order
+/// (`map`), borrowed from the record: a row type copies only what it keeps. `None` when the
+/// record is not valid UTF-8. The record is checked once as a whole (one pass, instead of
+/// one call per cell); a cell that does not start and end on a character boundary of that
+/// text would be invalid on its own.
+fn fill_cells<'r>(
+    record: &'r csv::ByteRecord,
+    map: &[Option<usize>],
+    cells: &mut Vec<Option<&'r str>>,
+) -> Option<()> {
+    cells.clear();
+    let text = std::str::from_utf8(record.as_slice()).ok()?;
+    for pos in map {
+        cells.push(match pos.and_then(|p| record.range(p)) {
+            Some(range) => Some(text.get(range)?),
+            None => None,
+        });
+    }
+    Some(())
 }
 
 /// Records read from a CSV file, of which the first `len` are this batch's.
@@ -869,8 +881,20 @@ pub fn write_all<'a, T: Record + 'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Collector, FirstRows, key_hash};
+    use super::{Collector, FirstRows, Record, Values, key_hash};
     use crate::records::TaxReturn;
+
+    #[test]
+    fn values_are_trimmed_cells_by_column_name_and_blank_is_missing() {
+        let cells = [Some("R1"), Some(" 123456789 "), None, Some("  ")];
+        let v = Values::new(TaxReturn::COLUMNS, &cells);
+        assert_eq!(v.get("tin"), Some("123456789"));
+        assert_eq!(v.get("return_id"), Some("R1"));
+        assert_eq!(v.get("tax_year"), None);
+        assert_eq!(v.get("given_name"), None, "blank");
+        assert_eq!(v.get("zip"), None, "no cell");
+        assert_eq!(v.get("no_such_column"), None);
+    }
 
     #[test]
     fn first_rows_tells_keys_apart_even_when_their_hashes_collide() {

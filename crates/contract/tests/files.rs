@@ -201,6 +201,27 @@ fn invalid_utf8_rejects_only_that_row() {
 }
 
 #[test]
+fn a_character_split_between_two_cells_is_invalid_utf8() {
+    // `é` is C3 A9: its two bytes in two cells make a record whose bytes run together are
+    // valid UTF-8 while neither cell is. Accented names in other rows are kept.
+    let mut bytes = "subject_id,given_name,family_name\nS1,José,Peña\nS2,A"
+        .as_bytes()
+        .to_vec();
+    bytes.extend([0xc3, b',', 0xa9]);
+    bytes.extend("B\nS3,Zoë,Kim\n".as_bytes());
+    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    let names: Vec<_> = loaded
+        .records
+        .iter()
+        .map(|s| s.given_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("José"), Some("Zoë")]);
+    assert_eq!(loaded.rejected.len(), 1);
+    assert_eq!(loaded.rejected[0].row, 2);
+    assert!(loaded.rejected[0].issue.reason.contains("UTF-8"));
+}
+
+#[test]
 fn large_files_keep_row_order_and_find_duplicates_across_parallel_batches() {
     // 40,000 rows span several parse batches; row 35,000 repeats row 5's id and row 20,001
     // is bad.
