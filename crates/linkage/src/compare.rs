@@ -180,7 +180,13 @@ fn family_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     if intersects(s.family_groups(), c.family_groups()) {
         return (1, None);
     }
-    let mut best = jw(sf, cf);
+    // The readings include the whole name, so the loop compares `sf` with `cf` itself
+    // unless one of them is too short to be a reading worth comparing.
+    let mut best = if sf.len() > 2 && cf.len() > 2 {
+        0.0
+    } else {
+        jw(sf, cf)
+    };
     for a in s.family_alts() {
         for b in c.family_alts() {
             // An identical reading here is a shared surname beside a conflicting one.

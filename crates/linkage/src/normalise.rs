@@ -882,6 +882,12 @@ mod tests {
             prop_assert_eq!(again.given(), n.given());
             let _ = Address::new(Some(&s), Some(&t), Some(&t), Some(&t), Some(&s));
             let _ = dob(Some(&s));
+            // The family comparator relies on the readings including the whole name.
+            for name in [&n, &Name::new(None, None, Some(&s))] {
+                if let Some(f) = name.family() {
+                    prop_assert!(name.family_alts().contains(f), "{:?}", name);
+                }
+            }
         }
 
         #[test]
