@@ -629,22 +629,35 @@ fn each_csv_from<T: Record, R: std::io::Read + Send>(
 }
 
 /// Puts the cells of `record` into `cells` (cleared first) in the row type's column order
-/// (`map`), borrowed from the record: a row type copies only what it keeps. `None` when the
-/// record is not valid UTF-8. The record is checked once as a whole (one pass, instead of
-/// one call per cell); a cell that does not start and end on a character boundary of that
-/// text would be invalid on its own.
+/// (`map`), borrowed from the record: a row type copies only what it keeps. `None` when a
+/// cell the row type reads is not valid UTF-8; columns it ignores may hold anything.
+///
+/// A record that is valid UTF-8 as a whole (nearly every one) is checked in one pass
+/// instead of one call per cell; a cell that does not start and end on a character
+/// boundary of that text would be invalid on its own. Any other record is checked cell by
+/// cell.
 fn fill_cells<'r>(
     record: &'r csv::ByteRecord,
     map: &[Option<usize>],
     cells: &mut Vec<Option<&'r str>>,
 ) -> Option<()> {
     cells.clear();
-    let text = std::str::from_utf8(record.as_slice()).ok()?;
-    for pos in map {
-        cells.push(match pos.and_then(|p| record.range(p)) {
-            Some(range) => Some(text.get(range)?),
-            None => None,
-        });
+    match std::str::from_utf8(record.as_slice()) {
+        Ok(text) => {
+            for pos in map {
+                let range = pos.and_then(|p| record.range(p));
+                cells.push(match range {
+                    Some(range) => Some(text.get(range)?),
+                    None => None,
+                });
+            }
+        }
+        Err(_) => {
+            for pos in map {
+                let cell = pos.and_then(|p| record.get(p));
+                cells.push(cell.map(std::str::from_utf8).transpose().ok()?);
+            }
+        }
     }
     Some(())
 }

@@ -222,6 +222,23 @@ fn a_character_split_between_two_cells_is_invalid_utf8() {
 }
 
 #[test]
+fn bytes_that_are_not_utf8_in_a_column_the_row_type_ignores_do_not_reject_the_row() {
+    let mut bytes = "subject_id,notes,family_name\nS1,".as_bytes().to_vec();
+    bytes.extend([0xe9, b't', 0xe9]); // Latin-1 `été`
+    bytes.extend(",Peña\nS2,".as_bytes());
+    bytes.extend([0xc3]); // half of `é`, then the family name's first byte
+    bytes.extend(",Kim\n".as_bytes());
+    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
+    let names: Vec<_> = loaded
+        .records
+        .iter()
+        .map(|s| s.family_name.as_deref())
+        .collect();
+    assert_eq!(names, [Some("Peña"), Some("Kim")]);
+}
+
+#[test]
 fn large_files_keep_row_order_and_find_duplicates_across_parallel_batches() {
     // 40,000 rows span several parse batches; row 35,000 repeats row 5's id and row 20,001
     // is bad.
