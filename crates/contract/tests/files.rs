@@ -18,7 +18,12 @@ R8,912-70-1234,2024,Ann,,Lee,1979-13-01,1 Oak Ave,,Austin,TX,78701,,x
 ";
 
 fn read_str<T: Record>(text: &str) -> table::Loaded<T> {
-    table::read_csv_from::<T, _>(Path::new("test.csv"), text.as_bytes()).expect("readable")
+    read_bytes(text.as_bytes())
+}
+
+/// A file's bytes, which need not be UTF-8.
+fn read_bytes<T: Record>(bytes: &[u8]) -> table::Loaded<T> {
+    table::read_csv_from::<T, _>(Path::new("test.csv"), bytes).expect("readable")
 }
 
 #[test]
@@ -195,7 +200,7 @@ fn invalid_utf8_rejects_only_that_row() {
     let mut bytes = b"subject_id,family_name\nS1,Lee\nS2,".to_vec();
     bytes.extend([0xff, 0xfe]);
     bytes.extend(b"\nS3,Kim\n");
-    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    let loaded = read_bytes::<Subject>(&bytes);
     assert_eq!(loaded.records.len(), 2);
     assert_eq!(loaded.rejected[0].row, 2);
 }
@@ -209,7 +214,7 @@ fn a_character_split_between_two_cells_is_invalid_utf8() {
         .to_vec();
     bytes.extend([0xc3, b',', 0xa9]);
     bytes.extend("B\nS3,Zoë,Kim\n".as_bytes());
-    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    let loaded = read_bytes::<Subject>(&bytes);
     let names: Vec<_> = loaded
         .records
         .iter()
@@ -228,7 +233,7 @@ fn bytes_that_are_not_utf8_in_a_column_the_row_type_ignores_do_not_reject_the_ro
     bytes.extend(",Peña\nS2,".as_bytes());
     bytes.extend([0xc3]); // half of `é`, then the family name's first byte
     bytes.extend(",Kim\n".as_bytes());
-    let loaded = table::read_csv_from::<Subject, _>(Path::new("s.csv"), &bytes[..]).unwrap();
+    let loaded = read_bytes::<Subject>(&bytes);
     assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
     let names: Vec<_> = loaded
         .records
