@@ -90,15 +90,24 @@ struct SynthArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output directory (created if missing); gets returns, subjects and truth files.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "print_rates")]
+    out: Option<PathBuf>,
     /// File format.
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     format: FormatArg,
     /// Name origins of the population as weights, e.g. `vietnamese=0.6,hispanic=0.4`
     /// (origins left out get no one). Default: a large US metro area's mix (docs/synth.md).
+    /// Overrides the origins of a --rates file.
     #[arg(long, value_parser = parse_origins)]
     origins: Option<Origins>,
+    /// Another population's rates, as JSON: any subset of the rates `--print-rates` shows
+    /// (the rest keep their defaults), e.g. `{"junior_share": 0.5, "distortions":
+    /// {"typo_given": 0.2}}` (docs/synth.md).
+    #[arg(long, value_name = "FILE")]
+    rates: Option<PathBuf>,
+    /// Print the rates in use (defaults, a --rates file, --origins) as JSON and exit.
+    #[arg(long)]
+    print_rates: bool,
 }
 
 /// A parsed `--origins` value.
@@ -281,10 +290,25 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--people must be at least 1");
             }
             let mut config = SynthConfig::sized(args.people, args.subjects, args.seed);
+            if let Some(path) = &args.rates {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("while reading the rates file {}", path.display()))?;
+                config.rates = crosscheck_synth::Rates::from_json(&text).with_context(|| {
+                    format!("{}: not rates this generator can use", path.display())
+                })?;
+            }
             if let Some(Origins(origins)) = args.origins {
                 config.rates.origins = origins;
             }
-            synth(&config, &args.out, args.format.into()).map(|_| ())
+            match &args.out {
+                Some(out) if !args.print_rates => {
+                    synth(&config, out, args.format.into()).map(|_| ())
+                }
+                _ => {
+                    println!("{}", config.rates.to_json());
+                    Ok(())
+                }
+            }
         }
         Command::Link(args) => link::run(&args).map(|_| ()),
         Command::Train(args) => link::train(&args),

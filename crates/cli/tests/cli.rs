@@ -125,6 +125,61 @@ fn synth_writes_the_three_files_and_evaluate_scores_a_result() {
 }
 
 #[test]
+fn synth_reads_another_populations_rates_and_prints_the_rates_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    // The printed rates are a complete rates file: edited and read back, they take effect.
+    let o = crosscheck(&["synth", "--print-rates", "--origins", "korean=1"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut rates: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(rates["origins"], "korean=1");
+    rates["subject_kinds"] = serde_json::json!([0, 1, 0, 0]);
+    let file = dir.path().join("rates.json");
+    std::fs::write(&file, rates.to_string()).unwrap();
+    let out = dir.path().join("data");
+    let o = crosscheck(&[
+        "synth",
+        "--people",
+        "300",
+        "--subjects",
+        "40",
+        "--rates",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let truth = std::fs::read_to_string(out.join("truth.csv")).unwrap();
+    assert_eq!(truth.lines().skip(1).count(), 40);
+    for line in truth.lines().skip(1) {
+        assert!(
+            line.contains(",non_filer,") && line.contains(",korean,"),
+            "{line}"
+        );
+    }
+    // A misspelt or impossible rate is refused, naming it, and nothing is written.
+    for (bad, named) in [
+        (
+            r#"{"distortions": {"typo_givn": 0.1}}"#,
+            "distortions.typo_givn",
+        ),
+        (r#"{"twin_share": 1.5}"#, "`twin_share` is 1.5"),
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let refused = dir.path().join("refused");
+        let o = crosscheck(&[
+            "synth",
+            "--rates",
+            file.to_str().unwrap(),
+            "--out",
+            refused.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{bad}");
+        assert!(text(&o.stderr).contains(named), "{}", text(&o.stderr));
+        assert!(!refused.exists());
+    }
+}
+
+#[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let truth = dir.path().join("truth.csv");

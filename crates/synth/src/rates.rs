@@ -1,5 +1,9 @@
 //! Every rate the generator uses, in one place; `docs/synth.md` explains each and the tests
-//! check the subject-side ones against generated data.
+//! check the subject-side ones against generated data. [`Rates::from_json`] reads another
+//! population's rates (any subset of them) from a file, so a matcher can be tried on
+//! populations this generator's defaults do not describe.
+
+use serde::{Deserialize, Serialize};
 
 use crate::names::Origin;
 
@@ -34,7 +38,8 @@ pub fn itin_share(origin: Origin) -> f64 {
 }
 
 /// Custodian-side clerical noise, per return.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Clerical {
     /// One-character error in the given name.
     pub typo_given: f64,
@@ -57,7 +62,8 @@ pub struct Clerical {
 }
 
 /// Requester-side distortions of subjects, each applied independently when it applies.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Distortions {
     /// One-character error in the given name.
     pub typo_given: f64,
@@ -110,10 +116,12 @@ pub struct Distortions {
 }
 
 /// Every rate of the generator.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Rates {
     /// Share of the population by name origin (weights; need not sum to 1). A population
     /// dominated by one origin concentrates names: fewer surnames carry more people.
+    #[serde(with = "origins_text")]
     pub origins: Vec<(Origin, f64)>,
     /// Household size weights for sizes 1, 2, … 7.
     pub household_sizes: [f64; 7],
@@ -172,44 +180,56 @@ impl Default for Rates {
             move_per_year: 0.12,
             unit_share: 0.3,
             itin_to_ssn: 0.4,
-            clerical: Clerical {
-                typo_given: 0.01,
-                typo_family: 0.01,
-                middle_missing: 0.1,
-                middle_initial: 0.3,
-                dob_missing: 0.08,
-                other_style: 0.1,
-                spelled_out: 0.08,
-                unit_hash: 0.1,
-                zip_plus4: 0.2,
-            },
+            clerical: Clerical::default(),
             subject_kinds: [0.60, 0.15, 0.10, 0.15],
-            distortions: Distortions {
-                typo_given: 0.08,
-                typo_family: 0.08,
-                nickname: 0.15,
-                translit: 0.30,
-                accents: 0.30,
-                one_surname: 0.30,
-                swap_names: 0.05,
-                middle_as_given: 0.05,
-                dob_missing: 0.10,
-                dob_swap: 0.05,
-                dob_digit: 0.03,
-                dob_year: 0.03,
-                dob_us_format: 0.30,
-                address_old: 0.15,
-                address_unknown: 0.05,
-                address_spelled: 0.20,
-                unit_missing: 0.30,
-                unit_hash: 0.20,
-                zip_typo: 0.04,
-                street_missing: 0.03,
-                tin: 0.15,
-                tin_typo: 0.10,
-                case_title: 0.30,
-                case_lower: 0.10,
-            },
+            distortions: Distortions::default(),
+        }
+    }
+}
+
+impl Default for Clerical {
+    fn default() -> Clerical {
+        Clerical {
+            typo_given: 0.01,
+            typo_family: 0.01,
+            middle_missing: 0.1,
+            middle_initial: 0.3,
+            dob_missing: 0.08,
+            other_style: 0.1,
+            spelled_out: 0.08,
+            unit_hash: 0.1,
+            zip_plus4: 0.2,
+        }
+    }
+}
+
+impl Default for Distortions {
+    fn default() -> Distortions {
+        Distortions {
+            typo_given: 0.08,
+            typo_family: 0.08,
+            nickname: 0.15,
+            translit: 0.30,
+            accents: 0.30,
+            one_surname: 0.30,
+            swap_names: 0.05,
+            middle_as_given: 0.05,
+            dob_missing: 0.10,
+            dob_swap: 0.05,
+            dob_digit: 0.03,
+            dob_year: 0.03,
+            dob_us_format: 0.30,
+            address_old: 0.15,
+            address_unknown: 0.05,
+            address_spelled: 0.20,
+            unit_missing: 0.30,
+            unit_hash: 0.20,
+            zip_typo: 0.04,
+            street_missing: 0.03,
+            tin: 0.15,
+            tin_typo: 0.10,
+            case_title: 0.30,
+            case_lower: 0.10,
         }
     }
 }
@@ -257,4 +277,189 @@ pub fn parse_origins(text: &str) -> Result<Vec<(Origin, f64)>, OriginsError> {
         return Err(OriginsError::Weight(text.to_owned()));
     }
     Ok(out)
+}
+
+/// The origin mix in files as `--origins` writes it: `"anglo=0.4,hispanic=0.25"`.
+mod origins_text {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::names::Origin;
+
+    pub fn serialize<S: Serializer>(origins: &[(Origin, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let text: Vec<String> = origins
+            .iter()
+            .map(|(o, w)| format!("{}={w}", o.as_str()))
+            .collect();
+        s.serialize_str(&text.join(","))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Origin, f64)>, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_origins(&text).map_err(D::Error::custom)
+    }
+}
+
+/// Why a rates file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RatesError {
+    /// Not JSON, an unknown rate, or a value of the wrong type (the error names where).
+    #[error(transparent)]
+    Json(#[from] serde_path_to_error::Error<serde_json::Error>),
+    /// A rate outside what it can be.
+    #[error("`{field}` is {value}: {why}")]
+    Invalid {
+        /// Where the rate sits, e.g. `distortions.typo_given` or `household_sizes[2]`.
+        field: String,
+        /// The value given.
+        value: f64,
+        /// What it must be.
+        why: &'static str,
+    },
+}
+
+/// Weight lists: any non-negative numbers with at least one above zero.
+const WEIGHT_LISTS: [&str; 2] = ["household_sizes", "subject_kinds"];
+
+impl Rates {
+    /// Rates read from JSON: any subset of [`Rates`]' fields (nested for `clerical` and
+    /// `distortions`, `origins` written as for `--origins`); the rest keep their defaults.
+    /// Unknown names and impossible values are refused, naming the field.
+    pub fn from_json(text: &str) -> Result<Rates, RatesError> {
+        let rates: Rates =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))?;
+        rates.validate()?;
+        Ok(rates)
+    }
+
+    /// Every rate as JSON, the form [`Rates::from_json`] reads.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("rates are plain numbers and text")
+    }
+
+    /// Checks every rate: chances within 0…1, weight lists non-negative with some weight,
+    /// the surname styles' shares summing to 1. Walks the rates' JSON form, so a rate added
+    /// later is checked without being listed here.
+    pub fn validate(&self) -> Result<(), RatesError> {
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(self).expect("rates are plain numbers and text")
+        else {
+            unreachable!("rates serialise to an object")
+        };
+        for (name, v) in &fields {
+            check(name, v, WEIGHT_LISTS.contains(&name.as_str()))?;
+        }
+        let invalid = |field: &str, value: f64, why| RatesError::Invalid {
+            field: field.to_owned(),
+            value,
+            why,
+        };
+        for list in WEIGHT_LISTS {
+            let sum: f64 = match list {
+                "household_sizes" => self.household_sizes.iter().sum(),
+                _ => self.subject_kinds.iter().sum(),
+            };
+            if sum <= 0.0 {
+                return Err(invalid(list, sum, "the weights must not all be zero"));
+            }
+        }
+        let styles: f64 = self.surname_style.iter().sum();
+        if (styles - 1.0).abs() > 1e-6 {
+            return Err(invalid(
+                "surname_style",
+                styles,
+                "the three shares (space, hyphen, paternal only) must sum to 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Every number under `path`: a weight (`weights`) or a chance.
+fn check(path: &str, v: &serde_json::Value, weights: bool) -> Result<(), RatesError> {
+    match v {
+        serde_json::Value::Number(n) => {
+            let value = n.as_f64().unwrap_or(f64::NAN);
+            let (ok, why) = if weights {
+                (value >= 0.0, "a weight must be a number of at least 0")
+            } else {
+                (
+                    (0.0..=1.0).contains(&value),
+                    "a chance must be between 0 and 1",
+                )
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(RatesError::Invalid {
+                    field: path.to_owned(),
+                    value,
+                    why,
+                })
+            }
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| check(&format!("{path}[{i}]"), item, weights)),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .try_for_each(|(name, item)| check(&format!("{path}.{name}"), item, weights)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_survive_a_round_trip_through_json() {
+        let rates = Rates::default();
+        rates.validate().expect("defaults are valid");
+        assert_eq!(Rates::from_json(&rates.to_json()).expect("reads"), rates);
+    }
+
+    #[test]
+    fn a_file_sets_only_the_rates_it_names() {
+        let rates = Rates::from_json(
+            r#"{"junior_share": 0.5, "distortions": {"typo_given": 0.25},
+                "origins": "vietnamese=0.7,korean=0.3"}"#,
+        )
+        .expect("reads");
+        let default = Rates::default();
+        assert_eq!(rates.junior_share, 0.5);
+        assert_eq!(rates.distortions.typo_given, 0.25);
+        assert_eq!(
+            rates.distortions.typo_family,
+            default.distortions.typo_family
+        );
+        assert_eq!(rates.clerical, default.clerical);
+        assert_eq!(
+            rates.origins,
+            vec![(Origin::Vietnamese, 0.7), (Origin::Korean, 0.3)]
+        );
+    }
+
+    #[test]
+    fn impossible_rates_are_refused_naming_the_field() {
+        let error = |text: &str| Rates::from_json(text).expect_err(text).to_string();
+        assert!(
+            error(r#"{"distortions": {"typo_given": 1.5}}"#).contains("distortions.typo_given")
+        );
+        assert!(error(r#"{"twin_share": -0.1}"#).contains("twin_share"));
+        assert!(
+            error(r#"{"household_sizes": [1, 1, -1, 0, 0, 0, 0]}"#).contains("household_sizes[2]")
+        );
+        assert!(error(r#"{"subject_kinds": [0, 0, 0, 0]}"#).contains("subject_kinds"));
+        assert!(error(r#"{"surname_style": [0.5, 0.5, 0.5]}"#).contains("surname_style"));
+        // Unknown names (a misspelt rate would otherwise be silently ignored) and wrong types.
+        assert!(error(r#"{"distortions": {"typo_givn": 0.1}}"#).contains("typo_givn"));
+        assert!(
+            error(r#"{"junior_share": "half"}"#).contains("junior_share")
+                || error(r#"{"junior_share": "half"}"#).contains("invalid type")
+        );
+        assert!(error(r#"{"origins": "martian=1"}"#).contains("martian"));
+        assert!(error("not json").contains("line 1"));
+    }
 }
