@@ -127,6 +127,25 @@ fn jw(a: &str, b: &str) -> f64 {
     similarity::jaro_winkler(a, b)
 }
 
+/// Whether `a` is `b` going by `b`'s middle name (as written or as a nickname of it). Whoever
+/// goes by their middle name writes their first name as the middle, as its initial, or not
+/// at all — never a third name: `JUAN PEDRO` is not `RICARDO JUAN` going by `JUAN` but
+/// rather a brother named for `RICARDO`'s middle name, and twins share everything else.
+fn goes_by_middle(a: &Name, b: &Name) -> bool {
+    let Some(ag) = a.given() else { return false };
+    let used = b.middle().is_some_and(|m| m == ag && m.len() > 1)
+        || intersects(b.middle_groups(), a.given_groups());
+    used && match (a.middle(), b.given()) {
+        (Some(am), Some(bg)) => {
+            am == bg
+                || b.given_first() == Some(am)
+                || (am.len() == 1 && bg.starts_with(&**am))
+                || intersects(a.middle_groups(), b.given_groups())
+        }
+        _ => true,
+    }
+}
+
 fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let (Some(sg), Some(cg)) = (s.given(), c.given()) else {
         return (MISSING, None);
@@ -136,11 +155,7 @@ fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     }
     let firsts = (s.given_first(), c.given_first());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
-    // The middle name used as the given name, as written or as a nickname of it.
-    let middle_used = c.middle().is_some_and(|m| m == sg && m.len() > 1)
-        || s.middle().is_some_and(|m| m == cg && m.len() > 1)
-        || intersects(c.middle_groups(), s.given_groups())
-        || intersects(s.middle_groups(), c.given_groups());
+    let middle_used = goes_by_middle(s, c) || goes_by_middle(c, s);
     let equivalent = intersects(s.given_groups(), c.given_groups());
     if first_equal || middle_used || equivalent {
         return (1, None);

@@ -76,6 +76,21 @@ fn trained() -> (Index, Model) {
                 "77005",
             ));
         }
+        // He goes by his middle name; his twin brother never filed.
+        id += 1;
+        returns.push(TaxReturn {
+            middle_name: Some("JUAN".into()),
+            ..ret(
+                id,
+                "501-11-1116",
+                year,
+                "RICARDO",
+                "ECHEVERRIA",
+                "1966-02-02",
+                "701 VISTA CT",
+                "77005",
+            )
+        });
         // A common surname: its address agreement is strong evidence.
         id += 1;
         returns.push(ret(
@@ -216,6 +231,43 @@ fn household_twin_and_namesake_cases_are_never_matched_automatically() {
         "501111113",
         "the other twin is the runner-up"
     );
+}
+
+/// Someone may go by their middle name, and then writes their first name as the middle, as
+/// its initial, or not at all; a subject whose given name is a filer's middle name but who
+/// gives a different middle name of their own is someone else — a twin named for his
+/// brother's middle name has the same surname, birthday and address.
+#[test]
+fn a_middle_name_used_as_the_given_name_must_leave_the_other_name_in_agreement() {
+    let (index, model) = trained();
+    let tin_of = |t: u32| index.taxpayers[t as usize].tin().digits();
+    let with_middle = |middle: &str| Subject {
+        middle_name: Some(middle.into()),
+        ..subject(
+            "Juan",
+            "Echeverria",
+            Some("1966-02-02"),
+            "701 Vista Ct",
+            "77005",
+        )
+    };
+    let twin = decide(&index, &model, &with_middle("Pedro"));
+    assert_ne!(twin.outcome, Outcome::Match, "{twin:?}");
+    for going_by_middle in [
+        subject(
+            "Juan",
+            "Echeverria",
+            Some("1966-02-02"),
+            "701 Vista Ct",
+            "77005",
+        ),
+        with_middle("Ricardo"),
+        with_middle("R"),
+    ] {
+        let d = decide(&index, &model, &going_by_middle);
+        assert_eq!(d.outcome, Outcome::Match, "{going_by_middle:?}: {d:?}");
+        assert_eq!(tin_of(d.best.unwrap().taxpayer), "501111116");
+    }
 }
 
 /// A subject's own TIN, with the names in agreement, identifies them even where another
