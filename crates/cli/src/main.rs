@@ -286,9 +286,6 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Synth(args) => {
-            if args.people == 0 {
-                bail!("--people must be at least 1");
-            }
             let mut config = SynthConfig::sized(args.people, args.subjects, args.seed);
             if let Some(path) = &args.rates {
                 let text = std::fs::read_to_string(path)
@@ -302,6 +299,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             match &args.out {
                 Some(out) if !args.print_rates => {
+                    if args.people == 0 {
+                        bail!("--people must be at least 1");
+                    }
                     synth(&config, out, args.format.into()).map(|_| ())
                 }
                 _ => {

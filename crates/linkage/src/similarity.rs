@@ -3,9 +3,9 @@
 //! Names reach the comparator folded to upper-case ASCII, so Jaro–Winkler can run on bytes
 //! with bit sets on the stack: each byte's positions in one string as a 64-bit set, so that
 //! finding a character's partner in the other is a few bit operations, not a scan
-//! (`cargo bench -p crosscheck-linkage --bench similarity` times it against `strsim`). [`jaro_winkler`] gives the same value as `strsim`'s (the
-//! reference, checked by a property test) and falls back to it for longer or non-ASCII
-//! strings. [`within_one_edit`] answers "at most one insertion, deletion, substitution or
+//! (`cargo bench -p crosscheck-linkage --bench similarity` times it against `strsim`).
+//! [`jaro_winkler`] gives the same value as `strsim`'s (the reference, checked by property
+//! tests) and falls back to it for longer or non-ASCII strings. [`within_one_edit`] answers "at most one insertion, deletion, substitution or
 //! adjacent transposition apart" in one pass.
 
 /// Jaro–Winkler similarity (prefix scale 0.1, prefix up to 4, bonus above 0.7), as

@@ -303,9 +303,12 @@ mod origins_text {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RatesError {
-    /// Not JSON, an unknown rate, or a value of the wrong type (the error names where).
+    /// An unknown rate or a value of the wrong type (the error names where), or not JSON.
     #[error(transparent)]
     Json(#[from] serde_path_to_error::Error<serde_json::Error>),
+    /// Something after the JSON object.
+    #[error("after the rates: {0}")]
+    Trailing(serde_json::Error),
     /// A rate outside what it can be.
     #[error("`{field}` is {value}: {why}")]
     Invalid {
@@ -326,8 +329,9 @@ impl Rates {
     /// `distortions`, `origins` written as for `--origins`); the rest keep their defaults.
     /// Unknown names and impossible values are refused, naming the field.
     pub fn from_json(text: &str) -> Result<Rates, RatesError> {
-        let rates: Rates =
-            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))?;
+        let mut json = serde_json::Deserializer::from_str(text);
+        let rates: Rates = serde_path_to_error::deserialize(&mut json)?;
+        json.end().map_err(RatesError::Trailing)?;
         rates.validate()?;
         Ok(rates)
     }
@@ -461,5 +465,6 @@ mod tests {
         );
         assert!(error(r#"{"origins": "martian=1"}"#).contains("martian"));
         assert!(error("not json").contains("line 1"));
+        assert!(error(r#"{"twin_share": 0.1} {"twin_share": 0.2}"#).contains("after the rates"));
     }
 }
