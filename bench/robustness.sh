@@ -30,9 +30,9 @@ for v in "${variants[@]}"; do
   esac
   dir="$work/$name"
   "$bin" synth --people "$people" --subjects "$subjects" --seed "$seed" --out "$dir" "${args[@]}" >/dev/null 2>&1
-  start=$(date +%s.%N)
+  start=$EPOCHREALTIME
   "$bin" link --returns "$dir/returns.csv" --subjects "$dir/subjects.csv" --output "$dir/result.csv" 2>/dev/null
-  took=$(echo "$(date +%s.%N) - $start" | bc)
+  took=$(python3 -c "print($EPOCHREALTIME - $start)")
   "$bin" evaluate --truth "$dir/truth.csv" --result "$dir/result.csv" --json >"$dir/eval.json"
   python3 - "$dir/eval.json" "$name" "$took" <<'PY'
 import json, sys
