@@ -6,7 +6,8 @@
 # `crosscheck link` trained on the fly (no labels, default thresholds: nothing is tuned per
 # variant), `crosscheck evaluate`. One row per variant: precision of automatic matches,
 # wrong matches among non-filing relatives and namesakes, recall, review rate, recall
-# including review, and the spread of recall across name origins.
+# including review, and the spread of recall across name origins (those with at least 100
+# findable subjects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 people=${1:-100000}

@@ -409,6 +409,12 @@ fn check(path: &str, v: &serde_json::Value, weights: bool) -> Result<(), RatesEr
         serde_json::Value::Object(fields) => fields
             .iter()
             .try_for_each(|(name, item)| check(&format!("{path}.{name}"), item, weights)),
+        // A rate that is not a finite number (JSON has no NaN: it becomes null).
+        serde_json::Value::Null => Err(RatesError::Invalid {
+            field: path.to_owned(),
+            value: f64::NAN,
+            why: "a rate must be a finite number",
+        }),
         _ => Ok(()),
     }
 }
@@ -465,6 +471,16 @@ mod tests {
         );
         assert!(error(r#"{"origins": "martian=1"}"#).contains("martian"));
         assert!(error("not json").contains("line 1"));
+        let nan = Rates {
+            twin_share: f64::NAN,
+            ..Rates::default()
+        };
+        assert!(
+            nan.validate()
+                .expect_err("NaN")
+                .to_string()
+                .contains("twin_share")
+        );
         assert!(error(r#"{"twin_share": 0.1} {"twin_share": 0.2}"#).contains("after the rates"));
     }
 }
