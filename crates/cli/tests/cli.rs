@@ -16,8 +16,13 @@ fn text(b: &[u8]) -> String {
 
 /// Writes a synthetic population into `out`, failing the test if `synth` fails.
 fn synth(out: &Path, people: u32, subjects: u32, seed: u32) {
+    synth_with(out, people, subjects, seed, &[]);
+}
+
+/// [`synth`] with more options (`--rates FILE`, …).
+fn synth_with(out: &Path, people: u32, subjects: u32, seed: u32, more: &[&str]) {
     let (people, subjects, seed) = (people.to_string(), subjects.to_string(), seed.to_string());
-    let o = crosscheck(&[
+    let mut args = vec![
         "synth",
         "--people",
         &people,
@@ -27,7 +32,9 @@ fn synth(out: &Path, people: u32, subjects: u32, seed: u32) {
         &seed,
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(more);
+    let o = crosscheck(&args);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
 
@@ -136,18 +143,7 @@ fn synth_reads_another_populations_rates_and_prints_the_rates_in_use() {
     let file = dir.path().join("rates.json");
     std::fs::write(&file, rates.to_string()).unwrap();
     let out = dir.path().join("data");
-    let o = crosscheck(&[
-        "synth",
-        "--people",
-        "300",
-        "--subjects",
-        "40",
-        "--rates",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    synth_with(&out, 300, 40, 1, &["--rates", file.to_str().unwrap()]);
     let truth = std::fs::read_to_string(out.join("truth.csv")).unwrap();
     assert_eq!(truth.lines().skip(1).count(), 40);
     for line in truth.lines().skip(1) {
@@ -157,6 +153,20 @@ fn synth_reads_another_populations_rates_and_prints_the_rates_in_use() {
         );
     }
     // A misspelt or impossible rate is refused, naming it, and nothing is written.
+    let missing = dir.path().join("no-such-rates.json");
+    let o = crosscheck(&[
+        "synth",
+        "--rates",
+        missing.to_str().unwrap(),
+        "--out",
+        dir.path().join("refused").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("while reading the rates file"),
+        "{}",
+        text(&o.stderr)
+    );
     for (bad, named) in [
         (
             r#"{"distortions": {"typo_givn": 0.1}}"#,

@@ -321,9 +321,6 @@ pub enum RatesError {
     },
 }
 
-/// Weight lists: any non-negative numbers with at least one above zero.
-const WEIGHT_LISTS: [&str; 2] = ["household_sizes", "subject_kinds"];
-
 impl Rates {
     /// Rates read from JSON: any subset of [`Rates`]' fields (nested for `clerical` and
     /// `distortions`, `origins` written as for `--origins`); the rest keep their defaults.
@@ -350,19 +347,21 @@ impl Rates {
         else {
             unreachable!("rates serialise to an object")
         };
+        // Weight lists: any non-negative numbers with at least one above zero.
+        let weight_lists = [
+            ("household_sizes", &self.household_sizes[..]),
+            ("subject_kinds", &self.subject_kinds[..]),
+        ];
         for (name, v) in &fields {
-            check(name, v, WEIGHT_LISTS.contains(&name.as_str()))?;
+            check(name, v, weight_lists.iter().any(|(list, _)| list == name))?;
         }
         let invalid = |field: &str, value: f64, why| RatesError::Invalid {
             field: field.to_owned(),
             value,
             why,
         };
-        for list in WEIGHT_LISTS {
-            let sum: f64 = match list {
-                "household_sizes" => self.household_sizes.iter().sum(),
-                _ => self.subject_kinds.iter().sum(),
-            };
+        for (list, weights) in weight_lists {
+            let sum: f64 = weights.iter().sum();
             if sum <= 0.0 {
                 return Err(invalid(list, sum, "the weights must not all be zero"));
             }
