@@ -188,9 +188,10 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     std::fs::write(&args.output, json)
         .with_context(|| format!("while writing {}", args.output.display()))?;
     eprintln!(
-        "train: model written to {} (λ = {:.5})",
+        "train: model written to {} (λ = {:.5}, relatives living with a taxpayer {:.5})",
         args.output.display(),
-        model.lambda
+        model.lambda,
+        model.household.share
     );
     Ok(())
 }

@@ -85,8 +85,6 @@ pub trait TermFrequencies {
     fn given(&self, value: &str) -> f64;
     /// Share of taxpayers (0..1] with this family name or surname.
     fn family(&self, value: &str) -> f64;
-    /// Number of taxpayers with this family name or surname (at least 1).
-    fn family_count(&self, value: &str) -> f64;
     /// Share (0..1] of the taxpayers with family name `family` whose given name is `given`.
     fn given_within_family(&self, given: &str, family: &str) -> f64;
 }
@@ -100,9 +98,6 @@ pub struct TermShares {
     pub given: Option<f64>,
     /// The family name (or one surname) agreed exactly on a value this common.
     pub family: Option<f64>,
-    /// How many taxpayers carry that family name: how many people an address shared with
-    /// a namesake could be explained by.
-    pub family_count: Option<f64>,
 }
 
 /// The comparison of one subject with one taxpayer.
@@ -144,6 +139,14 @@ fn goes_by_middle(a: &Name, b: &Name) -> bool {
         }
         _ => true,
     }
+}
+
+/// Whether two names' given names agree closely: exactly, as equivalents (nickname,
+/// romanisation, a middle name used as given) or within a typo (Jaro–Winkler ≥ 0.92, or one
+/// edit apart).
+pub fn given_close(a: &Name, b: &Name) -> bool {
+    given_level(a, b).0 <= 2
+        || matches!((a.given(), b.given()), (Some(x), Some(y)) if one_edit_apart(x, y))
 }
 
 fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
@@ -358,17 +361,8 @@ pub fn compare(
     let rank = |g: u8, f: u8, swapped: bool| {
         u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(swapped)
     };
-    /// (rank, given level, family level, exact given value, exact family value, the
-    /// candidate's family name, swapped)
-    type Reading<'a> = (
-        u16,
-        u8,
-        u8,
-        Option<&'a str>,
-        Option<&'a str>,
-        Option<&'a str>,
-        bool,
-    );
+    /// (rank, given level, family level, exact given value, exact family value, swapped)
+    type Reading<'a> = (u16, u8, u8, Option<&'a str>, Option<&'a str>, bool);
     let mut best: Option<Reading> = None;
     // Whether a reading that ranks at least `floor` could still beat the best so far (only
     // a strictly lower rank replaces it, so skipping the rest changes nothing).
@@ -385,7 +379,7 @@ pub fn compare(
             let (f, fv) = family_level(s, c);
             let r = rank(g, f, is_swapped);
             if beats(&best, r) {
-                best = Some((r, g, f, gv, fv, c.family().map(|t| &**t), is_swapped));
+                best = Some((r, g, f, gv, fv, is_swapped));
                 if r == 0 {
                     break 'names;
                 }
@@ -393,7 +387,7 @@ pub fn compare(
         }
     }
     let (given, family, tf, is_swapped) = match best {
-        Some((_, g, f, gv, fv, cf, sw)) => (
+        Some((_, g, f, gv, fv, sw)) => (
             g,
             f,
             TermShares {
@@ -405,14 +399,6 @@ pub fn compare(
                     None => frequencies.given(g),
                 }),
                 family: fv.map(|v| frequencies.family(v)),
-                // A romanisation variant or a near spelling (`NGYUEN`) is the candidate's
-                // family as far as a shared address goes: count the bearers of the name the
-                // candidate filed under. (Unknown, it would count as the rarest surname, and
-                // a mistyped `NGUYEN` at the right address would weigh as little as a rare
-                // surname's relative there.)
-                family_count: fv
-                    .or(cf.filter(|_| f <= 2))
-                    .map(|v| frequencies.family_count(v)),
             },
             sw,
         ),
@@ -470,9 +456,6 @@ mod tests {
         }
         fn family(&self, v: &str) -> f64 {
             if v == "GARCIA" { 0.5 } else { 0.001 }
-        }
-        fn family_count(&self, v: &str) -> f64 {
-            self.family(v) * 1000.0
         }
         fn given_within_family(&self, _: &str, _: &str) -> f64 {
             0.01
@@ -552,25 +535,6 @@ mod tests {
             3,
             "one year apart, but two digits"
         );
-    }
-
-    #[test]
-    fn a_near_spelling_counts_the_bearers_of_the_candidates_family_name() {
-        // The household adjustment asks how many people an address shared with a namesake
-        // could be explained by: for a mistyped surname, the bearers of the candidate's.
-        let mut t = taxpayer();
-        t.names = vec![Name::new(Some("Ana"), None, Some("Garcia"))];
-        let s = subject("Ana", "Garcai", None, "12 Oak St", "78701", None);
-        let c = compare(&s, &t, &Shares);
-        assert_eq!(c.levels[1], 2, "similar");
-        assert_eq!(c.tf.family, None, "no term frequency for a near spelling");
-        assert_eq!(c.tf.family_count, Some(500.0));
-        // A rare surname stays the cautious reading; a different one has no count at all.
-        t.names = vec![Name::new(Some("Ana"), None, Some("Olszewski"))];
-        let s = subject("Ana", "Olszewsky", None, "12 Oak St", "78701", None);
-        assert_eq!(compare(&s, &t, &Shares).tf.family_count, Some(1.0));
-        let s = subject("Ana", "Smith", None, "12 Oak St", "78701", None);
-        assert_eq!(compare(&s, &t, &Shares).tf.family_count, None);
     }
 
     #[test]

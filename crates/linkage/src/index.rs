@@ -1,8 +1,8 @@
 //! The custodian side in memory: taxpayers (returns grouped by person) and the blocking index.
 //!
 //! Returns are grouped by TIN; a person who filed under an ITIN and later under an SSN (same
-//! name and date of birth, the ITIN's years all before the SSN's) becomes one taxpayer with
-//! both numbers, so that they are one candidate and not two competing ones. The index maps
+//! family name and date of birth, closely agreeing given names, the ITIN's years all before
+//! the SSN's) becomes one taxpayer with both numbers, so that they are one candidate and not two competing ones. The index maps
 //! blocking keys to taxpayers and counts name frequencies for term-frequency weights.
 
 use rustc_hash::FxHashMap as HashMap;
@@ -381,7 +381,10 @@ impl TermFrequencies for Index {
         let bearers = self.family_count(family);
         ((pair - 1.0 + PAIR_PRIOR * self.given(given)) / (bearers - 1.0 + PAIR_PRIOR)).min(1.0)
     }
+}
 
+impl Index {
+    /// Number of taxpayers with this family name or surname (at least 1).
     fn family_count(&self, v: &str) -> f64 {
         f64::from(self.family_tf.get(v).copied().unwrap_or(1).max(1))
     }
@@ -589,30 +592,26 @@ impl Index {
         self.taxpayers.is_empty()
     }
 
-    /// Random pairs of different taxpayers who share a family name (at most `per_name` per
-    /// name, so common names do not dominate), deterministic for `seed`: the non-matches from
-    /// which same-family agreement rates are learnt. Pairs are drawn at random within a name
-    /// because extracts are often ordered by household or address.
-    /// Each pair comes with the number of taxpayers carrying that name.
-    pub fn same_family_pairs(&self, per_name: usize, seed: u64) -> Vec<(u32, u32, u32)> {
-        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::default();
+    /// Pairs of different taxpayers whose most recent returns give one delivery address
+    /// (house number, street and ZIP), at most `per_address` per address, in taxpayer order
+    /// (deterministic): the households from which relatives' agreement on given name and
+    /// date of birth is learnt. Callers keep the pairs whose family names agree.
+    pub fn co_resident_pairs(&self, per_address: usize) -> Vec<(u32, u32)> {
+        let mut by_address: HashMap<(&str, &str, &str), Vec<u32>> = HashMap::default();
         for (i, t) in self.taxpayers.iter().enumerate() {
-            if let Some(f) = t.names.first().and_then(|n| n.family()) {
-                by_name.entry(f).or_default().push(i as u32);
+            let Some((_, a)) = t.addresses.last() else {
+                continue;
+            };
+            if let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip) {
+                by_address.entry((n, s, z)).or_default().push(i as u32);
             }
         }
-        // Names in order, so that the pairs do not depend on the table's.
-        let mut groups: Vec<(&str, Vec<u32>)> = by_name.into_iter().collect();
-        groups.sort_unstable_by_key(|(name, _)| *name);
-        let mut rng = crate::SplitMix(seed);
+        let mut groups: Vec<Vec<u32>> = by_address.into_values().filter(|g| g.len() > 1).collect();
+        groups.sort_unstable_by_key(|g| g[0]);
         let mut pairs = Vec::new();
-        for (_, g) in groups.iter().filter(|(_, g)| g.len() > 1) {
-            let n = g.len() as u64;
-            for _ in 0..per_name.min(g.len() - 1) {
-                let a = rng.next() % n;
-                let b = (a + 1 + rng.next() % (n - 1)) % n;
-                pairs.push((g[a as usize], g[b as usize], g.len() as u32));
-            }
+        for g in &groups {
+            let all = (0..g.len()).flat_map(|i| (i + 1..g.len()).map(move |j| (g[i], g[j])));
+            pairs.extend(all.take(per_address));
         }
         pairs
     }
@@ -722,28 +721,34 @@ impl BlockingMiss {
     }
 }
 
-/// Merges each ITIN taxpayer into the one SSN taxpayer with the same name and date of birth
-/// whose returns all come later.
+/// Merges each ITIN taxpayer into the one SSN taxpayer who shares a family name and a date
+/// of birth with it, has a given name that agrees closely ([`crate::compare::given_close`])
+/// and whose returns all come later. Every name and date on file counts: a clerk's typo in
+/// one return must not keep one person as two.
 fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
-    let person_key = |t: &Taxpayer| -> Option<(Text, Text, Date)> {
-        let n = t.names.first()?;
-        Some((n.given()?.clone(), n.family()?.clone(), *t.dobs.first()?))
+    let person_keys = |t: &Taxpayer| -> Vec<(Text, Date)> {
+        let families = t.names.iter().filter_map(|n| n.family());
+        families
+            .flat_map(|f| t.dobs.iter().map(move |d| (f.clone(), *d)))
+            .collect()
     };
     // Only the keys some ITIN filer has can merge: collect those first (ITINs are few), then
     // the SSN filers with one of them.
-    let mut ssn_by_key: HashMap<(Text, Text, Date), Vec<usize>> = taxpayers
+    let mut ssn_by_key: HashMap<(Text, Date), Vec<usize>> = taxpayers
         .iter()
         .filter(|t| t.tins[0].kind() == TinKind::Itin)
-        .filter_map(|t| person_key(t).map(|k| (k, Vec::new())))
+        .flat_map(|t| person_keys(t).into_iter().map(|k| (k, Vec::new())))
         .collect();
     if ssn_by_key.is_empty() {
         return;
     }
     for (i, t) in taxpayers.iter().enumerate() {
-        if t.tins[0].kind() == TinKind::Ssn
-            && let Some(ssns) = person_key(t).and_then(|k| ssn_by_key.get_mut(&k))
-        {
-            ssns.push(i);
+        if t.tins[0].kind() == TinKind::Ssn {
+            for k in person_keys(t) {
+                if let Some(ssns) = ssn_by_key.get_mut(&k) {
+                    ssns.push(i);
+                }
+            }
         }
     }
     let mut absorbed = vec![false; taxpayers.len()];
@@ -751,19 +756,26 @@ fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
         if taxpayers[i].tins[0].kind() != TinKind::Itin {
             continue;
         }
-        let Some(k) = person_key(&taxpayers[i]) else {
-            continue;
-        };
-        let Some(ssns) = ssn_by_key.get(&k) else {
-            continue;
-        };
+        let mut close: Vec<usize> = person_keys(&taxpayers[i])
+            .iter()
+            .filter_map(|k| ssn_by_key.get(k))
+            .flatten()
+            .copied()
+            .filter(|&j| {
+                let (a, b) = (&taxpayers[i].names, &taxpayers[j].names);
+                a.iter()
+                    .any(|x| b.iter().any(|y| crate::compare::given_close(x, y)))
+            })
+            .collect();
+        close.sort_unstable();
+        close.dedup();
         let last_itin_year = taxpayers[i]
             .addresses
             .iter()
             .map(|(y, _)| *y)
             .max()
             .unwrap_or(0);
-        if let [j] = ssns[..]
+        if let [j] = close[..]
             && taxpayers[j].first_year > last_itin_year
             && taxpayers[j].tins.len() == 1
         {
@@ -844,6 +856,41 @@ mod tests {
             zip: street.map(|_| "78701".into()),
             ..Subject::default()
         })
+    }
+
+    /// One person who filed under an ITIN and later under an SSN is one taxpayer, also when a
+    /// clerk mistyped a name on one of the returns; twins, or two filers whose years
+    /// overlap, stay two.
+    #[test]
+    fn an_itin_followed_by_an_ssn_is_one_taxpayer_despite_a_typo() {
+        let filed = |tin: &str, year: u16, given: &str, family: &str, dob: &str| TaxReturn {
+            tin: Tin::parse(tin).unwrap(),
+            tax_year: year,
+            ..ret(1, given, family, dob, "4 ELM ST", "78701")
+        };
+        let taxpayers = |returns: &[TaxReturn]| {
+            let index = Index::build(returns);
+            let mut tins: Vec<usize> = index.taxpayers.iter().map(|t| t.tins.len()).collect();
+            tins.sort_unstable();
+            tins
+        };
+        // A typo in the given name on every ITIN return, and in the family name on one.
+        let person = [
+            filed("912-70-0001", 2019, "ELIZABZTH", "MENDEZ", "1960-03-08"),
+            filed("912-70-0001", 2020, "ELIZABZTH", "MENDZE", "1960-03-08"),
+            filed("212-40-0001", 2022, "ELIZABETH", "MENDEZ", "1960-03-08"),
+        ];
+        assert_eq!(taxpayers(&person), [2], "one taxpayer with both numbers");
+        let twins = [
+            filed("912-70-0002", 2019, "MARIA", "MENDEZ", "1990-01-01"),
+            filed("212-40-0002", 2022, "JUANA", "MENDEZ", "1990-01-01"),
+        ];
+        assert_eq!(taxpayers(&twins), [1, 1], "different given names");
+        let overlapping = [
+            filed("912-70-0003", 2022, "ELENA", "RUIZ", "1990-01-01"),
+            filed("212-40-0003", 2022, "ELENA", "RUIZ", "1990-01-01"),
+        ];
+        assert_eq!(taxpayers(&overlapping), [1, 1], "filed in the same year");
     }
 
     /// Given names whose Soundex differs from `MARY`'s, one per taxpayer of the crowd.

@@ -27,8 +27,7 @@ pub struct Evidence {
     pub level: &'static str,
     /// Weight in bits (log2 Bayes factor).
     pub weight: f64,
-    /// How u was adjusted, if it was: `term_frequency` (a common name is weaker evidence) or
-    /// `same_family` (relatives share addresses).
+    /// How u was adjusted, if it was: `term_frequency` (a common name is weaker evidence).
     pub adjustment: Option<&'static str>,
 }
 
@@ -61,6 +60,9 @@ pub struct Decision {
     pub runner_up: Option<Scored>,
     /// Candidates compared.
     pub candidates: usize,
+    /// Posterior probability that the subject is a relative living with one of the
+    /// candidates who is not in the extract ([`crate::model::Household`]).
+    pub relative: f64,
     /// Why the outcome is not `match` when a best candidate exists.
     pub reason: Option<Reason>,
 }
@@ -74,6 +76,9 @@ pub enum Reason {
     BelowMinimumIdentifiers,
     /// Below the match probability, with a second candidate that is itself plausible.
     CloseCompetitor,
+    /// Below the match probability because the subject may be a relative living with the
+    /// candidate who is not in the extract (a twin, a son named for his father).
+    PossibleRelative,
     /// Below the match probability.
     Uncertain,
     /// The names do not agree as rule 18 asks ([`names_agree`]).
@@ -90,6 +95,7 @@ impl Reason {
         match self {
             Reason::BelowMinimumIdentifiers => "below_minimum_identifiers",
             Reason::CloseCompetitor => "close_competitor",
+            Reason::PossibleRelative => "possible_relative",
             Reason::Uncertain => "uncertain",
             Reason::NameNotInAgreement => "name_not_in_agreement",
             Reason::TinNotInAgreement => "tin_not_in_agreement",
@@ -137,10 +143,6 @@ pub const TRAINING_ROUNDS: usize = 3;
 /// Bits of evidence the other fields must carry before a pair counts towards a field's m.
 pub const LOO_BITS: f64 = 30.0;
 
-/// Same-surname taxpayer pairs taken per surname to learn how often relatives share an
-/// address.
-pub const SAME_FAMILY_PAIRS_PER_NAME: usize = 50;
-
 /// Pairs sampled to estimate u.
 pub const U_SAMPLE_PAIRS: usize = 200_000;
 
@@ -173,24 +175,6 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         }
     }
     model.set_u(&counts);
-    // Relatives live together: two different people with one surname share an address far
-    // more often than two random people, the more so the rarer the surname. Learn how much
-    // from same-surname taxpayers (all non-matches) and use it whenever the family names
-    // agree.
-    let household_pairs = index.same_family_pairs(SAME_FAMILY_PAIRS_PER_NAME, seed);
-    let household: Vec<(u8, u32)> = household_pairs
-        .iter()
-        .filter_map(|&(a, b, size)| {
-            let (a, b) = (&index.taxpayers[a as usize], &index.taxpayers[b as usize]);
-            let (_, latest) = a.addresses.last()?;
-            let (level, _) = compare::address_agreement(latest, b);
-            (level != MISSING).then_some((level, size))
-        })
-        .collect();
-    model.set_same_family_excess(3, &household);
-    model
-        .training
-        .insert("same_family_pairs".into(), household_pairs.len() as f64);
     // m by leave-one-out agreement: EM over blocked pairs learns "shares a surname" as the
     // match class (blocks are full of namesakes and relatives), so each field's m is read
     // off the best candidates whose *other* fields alone are overwhelming evidence
@@ -226,11 +210,23 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         confident = round_confident;
         model.set_m(&m_counts);
     }
-    let weights: Vec<Vec<f64>> = compared
+    // Relatives living together: how they agree on given name and date of birth, read off
+    // taxpayers who file from one address under one family name.
+    let relatives = relative_pairs(index);
+    model.set_household(&relatives);
+    model
+        .training
+        .insert("relative_pairs".into(), relatives.len() as f64);
+    let weights: Vec<Vec<(f64, f64)>> = compared
         .iter()
-        .map(|cands| cands.iter().map(|(_, c)| weight(&model, c)).collect())
+        .map(|cands| {
+            cands
+                .iter()
+                .map(|(_, c)| (weight(&model, c), model.relative_evidence(&c.levels)))
+                .collect()
+        })
         .collect();
-    let iterations = model.fit_lambda(&weights, index.len());
+    let iterations = model.fit_priors(&weights, index.len());
     let pairs: u64 = compared.iter().map(|c| c.len() as u64).sum();
     model
         .training
@@ -248,6 +244,35 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
     model
 }
 
+/// Pairs of co-resident taxpayers taken per address to learn how relatives agree.
+pub const RELATIVE_PAIRS_PER_ADDRESS: usize = 10;
+
+/// The given-name and date-of-birth levels between taxpayers who file from one address under
+/// one family name (exact, or one surname of a compound one): relatives living together.
+/// Pairs agreeing exactly on both are left out: they are one person with two records.
+fn relative_pairs(index: &Index) -> Vec<[u8; 2]> {
+    index
+        .co_resident_pairs(RELATIVE_PAIRS_PER_ADDRESS)
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let a = &index.taxpayers[a as usize];
+            let (_, address) = a.addresses.last()?;
+            let one = Prepared::new(
+                a.names.first()?.clone(),
+                a.dobs.first().copied(),
+                address.clone(),
+                None,
+            );
+            let [given, family, dob, ..] =
+                compare::compare(&one, &index.taxpayers[b as usize], index).levels;
+            // Exact name and birth date at one address is one person under two numbers (an
+            // ITIN the index could not join to its SSN, a duplicate record), not relatives.
+            let relatives = family <= 1 && given != MISSING && dob != MISSING;
+            (relatives && (given, dob) != (0, 0)).then_some([given, dob])
+        })
+        .collect()
+}
+
 /// The level each field of a subject's best candidate adds to that field's m count, if
 /// any: a field counts when the *other* fields alone carry at least [`LOO_BITS`] and include
 /// a person-level identifier.
@@ -257,9 +282,7 @@ fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
         return out;
     };
     let c = &cands[best].1;
-    // Unadjusted weights: a field's evidence must not depend on the field whose m is being
-    // read (the same-family address weight depends on the family name).
-    let fields = field_weights(model, c, false);
+    let fields = field_weights(model, c);
     let total: f64 = fields.iter().map(|(w, _)| w).sum();
     for (f, (w, _)) in fields.iter().enumerate() {
         let level = c.levels[f];
@@ -273,38 +296,27 @@ fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
     out
 }
 
-/// Each field's weight for one comparison, and whether u was adjusted (a name's term
-/// frequency, or the same-family rate for an address when the family name agrees).
-fn field_weights(
-    model: &Model,
-    c: &Comparison,
-    same_family: bool,
-) -> [(f64, Option<&'static str>); 5] {
-    // Exact, one surname or a near spelling: the same family as far as addresses go.
-    let family_agrees = same_family && c.levels[1] <= 2;
+/// Each field's weight for one comparison, and whether u was adjusted (an exactly agreeing
+/// name's term frequency).
+fn field_weights(model: &Model, c: &Comparison) -> [(f64, Option<&'static str>); 5] {
     let mut out = [(0.0, None); 5];
     for (f, &level) in c.levels.iter().enumerate() {
         let u_instead = match (f, level) {
             (0, 0) => c.tf.given,
             (1, 0 | 1) => c.tf.family,
-            (3, l) if family_agrees && l != MISSING => model.u_same_family(3, l, c.tf.family_count),
             _ => None,
         };
-        let adjustment = u_instead.map(|_| {
-            if f == 3 {
-                "same_family"
-            } else {
-                "term_frequency"
-            }
-        });
-        out[f] = (model.weight(f, level, u_instead), adjustment);
+        out[f] = (
+            model.weight(f, level, u_instead),
+            u_instead.map(|_| "term_frequency"),
+        );
     }
     out
 }
 
 /// The match weight of one comparison without the prior (sum of the field weights).
 pub fn weight(model: &Model, c: &Comparison) -> f64 {
-    field_weights(model, c, true).iter().map(|(w, _)| w).sum()
+    field_weights(model, c).iter().map(|(w, _)| w).sum()
 }
 
 /// Position of the best-weighted candidate (ties to the lower taxpayer index).
@@ -319,7 +331,7 @@ fn best_of(model: &Model, cands: &Compared) -> Option<usize> {
 /// Scores one comparison with its per-field evidence; `probability` is left for
 /// [`decide`], which knows the other candidates.
 pub fn score(model: &Model, taxpayer: u32, c: &Comparison) -> Scored {
-    let fields = field_weights(model, c, true);
+    let fields = field_weights(model, c);
     let evidence = fields
         .iter()
         .enumerate()
@@ -346,18 +358,31 @@ pub fn score(model: &Model, taxpayer: u32, c: &Comparison) -> Scored {
 
 /// Decides one subject from its compared candidates.
 ///
-/// Probabilities are posterior over "one of the taxpayers, or nobody in the extract": each
-/// taxpayer's prior is λ shared equally by the whole extract, nobody's is 1 − λ (taxpayers
-/// outside the blocks have negligible weight and are left out of the sum). Two strong
-/// candidates therefore share the probability and neither is matched automatically.
+/// Probabilities are posterior over "one of the taxpayers", "a relative living with one of
+/// them who is not in the extract", or "nobody in the extract": each taxpayer's prior is λ
+/// shared equally by the whole extract, each one's relative's the household share shared
+/// likewise, nobody's the rest (taxpayers outside the blocks have negligible weight and are
+/// left out of the sum). Two strong candidates (twins who both file) therefore share the
+/// probability and neither is matched automatically, and a candidate whose given name and
+/// birth date agree no better than a sibling's would loses it to the relative.
 /// `weight` is reported as log2 of the posterior odds of the candidate against nobody.
 pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compared) -> Decision {
     let prior = model.candidate_prior(index.len());
+    let relative_prior = model.relative_prior(index.len());
     let weights: Vec<f64> = compared
         .iter()
         .map(|(_, c)| weight(model, c) + prior)
         .collect();
-    let probabilities = posteriors(&weights);
+    let mut hypotheses = weights.clone();
+    hypotheses.extend(
+        compared
+            .iter()
+            .zip(&weights)
+            .map(|((_, c), w)| w - prior + relative_prior + model.relative_evidence(&c.levels)),
+    );
+    let all = posteriors(&hypotheses);
+    let (probabilities, relatives) = all.split_at(compared.len());
+    let relative: f64 = relatives.iter().sum();
     let mut order: Vec<usize> = (0..compared.len()).collect();
     order.sort_by(|&a, &b| {
         weights[b]
@@ -386,14 +411,15 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
         }
         Some(b) => {
             let reason = if b.probability < t.match_probability {
-                if runner_up
-                    .as_ref()
-                    .is_some_and(|r| r.probability >= 1.0 - t.match_probability)
-                {
-                    Some(Reason::CloseCompetitor)
+                // The likelier alternative to the best candidate names the reason.
+                let other = runner_up.as_ref().map_or(0.0, |r| r.probability);
+                Some(if other.max(relative) < 1.0 - t.match_probability {
+                    Reason::Uncertain
+                } else if relative > other {
+                    Reason::PossibleRelative
                 } else {
-                    Some(Reason::Uncertain)
-                }
+                    Reason::CloseCompetitor
+                })
             } else if !names_agree(&levels) {
                 Some(Reason::NameNotInAgreement)
             } else if subject.tin.is_some() && levels[4] != 0 {
@@ -418,6 +444,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
         best,
         runner_up,
         candidates,
+        relative,
         reason,
     }
 }
@@ -468,11 +495,7 @@ pub fn evidence_string(s: &Scored) -> String {
             e.field,
             e.level,
             e.weight,
-            match e.adjustment {
-                Some("term_frequency") => "(tf)",
-                Some(_) => "(household)",
-                None => "",
-            }
+            if e.adjustment.is_some() { "(tf)" } else { "" }
         );
     }
     if s.swapped {

@@ -13,8 +13,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{FIELDS, LEVELS, MISSING};
 
-/// Position of the TIN in the comparison vector.
+/// Positions of the given name, the date of birth and the TIN in the comparison vector.
+const GIVEN: usize = 0;
+const DOB: usize = 2;
 const TIN: usize = 4;
+
+/// The format version this build reads and writes.
+pub const VERSION: u32 = 2;
+
+/// Pseudo-pairs, agreeing as strangers do, added to the relatives' observed pairs: with few
+/// households in the extract, a relative looks like a stranger on given name and date of
+/// birth.
+pub const RELATIVE_PSEUDO_PAIRS: f64 = 10.0;
 
 /// Numbers one digit (9 × 9) or one adjacent transposition (8) away from a nine-digit TIN.
 pub const TIN_NEIGHBOURS: f64 = 89.0;
@@ -28,12 +38,6 @@ pub struct Level {
     pub m: f64,
     /// P(level | different people).
     pub u: f64,
-    /// For the address: how many more of a person's namesakes share this level with them
-    /// than chance explains — relatives living together. Among `n` taxpayers with one
-    /// surname, P(level | different people) ≈ u + excess / (n − 1): two people named
-    /// `GARCIA` are mostly strangers, two with a rare surname mostly family.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub same_family_excess: Option<f64>,
 }
 
 /// The levels of one field.
@@ -72,6 +76,24 @@ pub struct TfProvenance {
     pub taxpayers: u64,
 }
 
+/// The third class of the posterior, beside "this taxpayer" and "nobody in the extract":
+/// *a relative who lives with this taxpayer and is not in the extract* — a twin, a son named
+/// for his father, a sibling who never filed. Such a person agrees with the taxpayer on
+/// family name and address exactly as the taxpayer would, so only the given name, the date
+/// of birth and the TIN tell them apart; how relatives agree on the first two is learnt from
+/// taxpayers who file from one address under one family name, jointly, because the two are
+/// far from independent at home (twins share a birthday and differ in name, a junior shares
+/// the name and differs in birthday).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    /// Prior probability that a subject is such a relative of someone in the extract, shared
+    /// equally by every taxpayer, like λ; estimated with λ by EM over subjects.
+    pub share: f64,
+    /// P(given-name level, date-of-birth level | two relatives living together): one row per
+    /// given-name level, one column per date-of-birth level (levels as in `fields`).
+    pub given_dob: Vec<Vec<f64>>,
+}
+
 /// A trained model, saved as readable JSON by `crosscheck train`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
@@ -82,6 +104,8 @@ pub struct Model {
     pub lambda: f64,
     /// Comparison fields with their levels.
     pub fields: Vec<Field>,
+    /// The relatives class: how relatives living together agree, and how many subjects are one.
+    pub household: Household,
     /// Decision thresholds.
     pub thresholds: Thresholds,
     /// Term-frequency tables' provenance.
@@ -90,7 +114,7 @@ pub struct Model {
     pub training: BTreeMap<String, f64>,
 }
 
-/// Posterior probability of each candidate, given each one's log2 odds against "nobody in
+/// Posterior probability of each hypothesis, given each one's log2 odds against "nobody in
 /// the extract" (prior included): `2^w_i / (1 + Σ 2^w_j)`, computed without overflow.
 pub fn posteriors(log2_odds: &[f64]) -> Vec<f64> {
     let top = log2_odds.iter().copied().fold(0.0, f64::max);
@@ -106,7 +130,9 @@ pub fn posteriors(log2_odds: &[f64]) -> Vec<f64> {
 #[non_exhaustive]
 pub enum ModelError {
     /// The format version is not one this build reads.
-    #[error("model format version {0} is not supported (this build reads version 1)")]
+    #[error(
+        "model format version {0} is not supported (this build reads version 2; `crosscheck train` writes one)"
+    )]
     Version(u32),
     /// Fields or levels differ from this build's comparisons.
     #[error("model field {index} should be `{expected}` with levels {levels}")]
@@ -167,16 +193,21 @@ impl Model {
                             name: (*l).to_owned(),
                             m,
                             u,
-                            same_family_excess: None,
                         })
                         .collect(),
                 }
             })
             .collect();
+        let cells = (LEVELS[GIVEN].len() * LEVELS[DOB].len()) as f64;
+        let given_dob = vec![vec![1.0 / cells; LEVELS[DOB].len()]; LEVELS[GIVEN].len()];
         Model {
-            version: 1,
+            version: VERSION,
             lambda: 0.5,
             fields,
+            household: Household {
+                share: 0.1,
+                given_dob,
+            },
             thresholds: Thresholds::default(),
             term_frequencies: TfProvenance {
                 source: "counted over the taxpayers of the extract being linked (distinct names per taxpayer)".into(),
@@ -187,7 +218,7 @@ impl Model {
     }
 
     /// The weight (log2 Bayes factor) of `level` of `field`, with `u` replaced by `u_instead`
-    /// (a term frequency, or the same-family u) when one is given.
+    /// (a term frequency) when one is given.
     pub fn weight(&self, field: usize, level: u8, u_instead: Option<f64>) -> f64 {
         if level == MISSING {
             return 0.0;
@@ -197,34 +228,53 @@ impl Model {
         (l.m / u).log2()
     }
 
-    /// Sets each level's same-family excess of `field` from pairs of different taxpayers who
-    /// share a surname: `(level, number of taxpayers with that surname)` per pair.
-    pub fn set_same_family_excess(&mut self, field: usize, pairs: &[(u8, u32)]) {
-        let n = pairs.len().max(1) as f64;
-        for (l, level) in self.fields[field].levels.iter_mut().enumerate() {
-            let excess: f64 = pairs
-                .iter()
-                .map(|&(got, size)| {
-                    (f64::from(u8::from(got as usize == l)) - level.u) * f64::from(size.max(2) - 1)
-                })
-                .sum::<f64>()
-                / n;
-            level.same_family_excess = Some(excess.max(0.0));
+    /// Prior probability that a subject is nobody in the extract nor a relative living with
+    /// someone in it.
+    fn nobody(&self) -> f64 {
+        (1.0 - self.lambda - self.household.share).max(1e-9)
+    }
+
+    /// Sets the relatives' joint agreement on given name and date of birth from pairs of
+    /// relatives living together (`[given level, date-of-birth level]` per pair, both
+    /// present), smoothed towards strangers' agreement ([`RELATIVE_PSEUDO_PAIRS`]).
+    pub fn set_household(&mut self, pairs: &[[u8; 2]]) {
+        let n = pairs.len() as f64 + RELATIVE_PSEUDO_PAIRS;
+        let (given, dob) = (&self.fields[GIVEN].levels, &self.fields[DOB].levels);
+        let mut table: Vec<Vec<f64>> = given
+            .iter()
+            .map(|g| {
+                dob.iter()
+                    .map(|d| RELATIVE_PSEUDO_PAIRS * g.u * d.u / n)
+                    .collect()
+            })
+            .collect();
+        for &[g, d] in pairs {
+            table[g as usize][d as usize] += 1.0 / n;
         }
+        self.household.given_dob = table;
     }
 
-    /// u of `level` of `field` between different people who share a surname carried by
-    /// `namesakes` taxpayers (unknown: treated as a rare name, the cautious reading).
-    pub fn u_same_family(&self, field: usize, level: u8, namesakes: Option<f64>) -> Option<f64> {
-        let l = self.fields[field].levels.get(level as usize)?;
-        let excess = l.same_family_excess?;
-        let others = namesakes.map_or(1.0, |n| (n - 1.0).max(1.0));
-        Some((l.u + excess / others).min(0.999))
-    }
-
-    /// log2 of the prior odds.
-    pub fn prior_weight(&self) -> f64 {
-        (self.lambda / (1.0 - self.lambda)).log2()
+    /// log2 of how much likelier a comparison's given name, date of birth and TIN are from a
+    /// relative living with the taxpayer than from the taxpayer (priors not included): the
+    /// relative agrees on family name and address as the taxpayer would, on given name and
+    /// date of birth as relatives do, and on the TIN as a stranger does (it is their own).
+    pub fn relative_evidence(&self, levels: &Vector) -> f64 {
+        let (g, d) = (levels[GIVEN], levels[DOB]);
+        let h = &self.household.given_dob;
+        let joint: f64 = match (g, d) {
+            (MISSING, MISSING) => 1.0,
+            (MISSING, d) => h.iter().map(|row| row[d as usize]).sum(),
+            (g, MISSING) => h[g as usize].iter().sum(),
+            (g, d) => h[g as usize][d as usize],
+        };
+        let m = |f: usize, l: u8| {
+            if l == MISSING {
+                1.0
+            } else {
+                self.fields[f].levels[l as usize].m
+            }
+        };
+        (joint.max(1e-12) / (m(GIVEN, g) * m(DOB, d))).log2() - self.weight(TIN, levels[TIN], None)
     }
 
     /// Sets u from level counts observed on random pairs (Laplace-smoothed).
@@ -258,7 +308,7 @@ impl Model {
     /// Checks that a model (typically read from a file) fits this build: same fields and
     /// levels, every probability in (0, 1], thresholds ordered. Scoring trusts this.
     pub fn validate(&self) -> Result<(), ModelError> {
-        if self.version != 1 {
+        if self.version != VERSION {
             return Err(ModelError::Version(self.version));
         }
         let probability = |what: String, p: f64| {
@@ -269,10 +319,23 @@ impl Model {
             }
         };
         probability("lambda".into(), self.lambda)?;
-        if self.lambda >= 1.0 {
+        probability("household.share".into(), self.household.share)?;
+        if self.lambda + self.household.share >= 1.0 {
             return Err(ModelError::Probability {
-                what: "lambda (below 1)".into(),
+                what: "lambda + household.share (below 1)".into(),
             });
+        }
+        let (rows, columns) = (LEVELS[GIVEN].len(), LEVELS[DOB].len());
+        let h = &self.household.given_dob;
+        if h.len() != rows || h.iter().any(|row| row.len() != columns) {
+            return Err(ModelError::Probability {
+                what: format!("household.given_dob ({rows} rows of {columns})"),
+            });
+        }
+        for (g, row) in h.iter().enumerate() {
+            for (d, &p) in row.iter().enumerate() {
+                probability(format!("household.given_dob[{g}][{d}]"), p)?;
+            }
         }
         let t = &self.thresholds;
         probability("thresholds.match_probability".into(), t.match_probability)?;
@@ -313,13 +376,6 @@ impl Model {
             for l in &field.levels {
                 probability(format!("{name}.{}.m", l.name), l.m)?;
                 probability(format!("{name}.{}.u", l.name), l.u)?;
-                if let Some(e) = l.same_family_excess
-                    && !(e.is_finite() && e >= 0.0)
-                {
-                    return Err(ModelError::Probability {
-                        what: format!("{name}.{}.same_family_excess", l.name),
-                    });
-                }
             }
         }
         Ok(())
@@ -329,26 +385,46 @@ impl Model {
     /// rather than nobody in the extract: λ is shared equally by every taxpayer, so a bigger
     /// extract asks for more evidence.
     pub fn candidate_prior(&self, taxpayers: usize) -> f64 {
-        self.prior_weight() - (taxpayers.max(1) as f64).log2()
+        (self.lambda / self.nobody()).log2() - (taxpayers.max(1) as f64).log2()
     }
 
-    /// Estimates λ, the prior probability that a subject is someone in the extract, by EM
-    /// over subjects: each item holds the match weights (without prior) of one subject's
-    /// candidates among `taxpayers`. Returns the iterations run.
-    pub fn fit_lambda(&mut self, subjects: &[Vec<f64>], taxpayers: usize) -> usize {
+    /// log2 of the prior odds that a subject is a relative living with one particular
+    /// taxpayer of `taxpayers`, not in the extract, rather than nobody in it.
+    pub fn relative_prior(&self, taxpayers: usize) -> f64 {
+        (self.household.share / self.nobody()).log2() - (taxpayers.max(1) as f64).log2()
+    }
+
+    /// Estimates λ, the prior probability that a subject is someone in the extract, and the
+    /// share of subjects who are a relative living with someone in it, by EM over subjects:
+    /// each item holds, per candidate of one subject among `taxpayers`, the match weight
+    /// (without prior) and the [`relative_evidence`](Model::relative_evidence). Returns the
+    /// iterations run.
+    pub fn fit_priors(&mut self, subjects: &[Vec<(f64, f64)>], taxpayers: usize) -> usize {
+        let mut scratch = Vec::new();
         for iter in 1..=200 {
-            let prior = self.candidate_prior(taxpayers);
-            let mut sum = 0.0;
-            let mut scratch = Vec::new();
-            for weights in subjects {
+            let (prior, relative) = (
+                self.candidate_prior(taxpayers),
+                self.relative_prior(taxpayers),
+            );
+            let (mut matches, mut relatives) = (0.0, 0.0);
+            for candidates in subjects {
                 scratch.clear();
-                scratch.extend(weights.iter().map(|w| w + prior));
-                sum += posteriors(&scratch).iter().sum::<f64>();
+                scratch.extend(candidates.iter().map(|(w, _)| w + prior));
+                scratch.extend(candidates.iter().map(|(w, r)| w + r + relative));
+                let p = posteriors(&scratch);
+                let (m, r) = p.split_at(candidates.len());
+                matches += m.iter().sum::<f64>();
+                relatives += r.iter().sum::<f64>();
             }
-            let next = (sum / subjects.len().max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
-            let done = (next - self.lambda).abs() < 1e-7;
-            self.lambda = next;
-            if done {
+            let n = subjects.len().max(1) as f64;
+            let lambda = (matches / n).clamp(1e-6, 1.0 - 2e-6);
+            let share = (relatives / n).clamp(1e-6, 1.0 - 1e-6 - lambda);
+            let change = (lambda - self.lambda)
+                .abs()
+                .max((share - self.household.share).abs());
+            self.lambda = lambda;
+            self.household.share = share;
+            if change < 1e-7 {
                 return iter;
             }
         }
@@ -507,6 +583,76 @@ mod tests {
     }
 
     #[test]
+    fn em_over_subjects_recovers_the_shares_of_matches_and_of_relatives() {
+        // Three classes with known shares; each subject has one candidate (one taxpayer) and
+        // shows one of three patterns, whose likelihood under each class is known.
+        let (lambda, share) = (0.5, 0.2);
+        let likelihood = |class: usize| -> [f64; 3] {
+            match class {
+                0 => [0.80, 0.15, 0.05], // the taxpayer
+                1 => [0.10, 0.80, 0.10], // a relative living with them
+                _ => [0.02, 0.08, 0.90], // nobody in the extract
+            }
+        };
+        let mut rng = Lcg(11);
+        let mut subjects = Vec::new();
+        for _ in 0..100_000 {
+            let r = rng.next_f64();
+            let class = if r < lambda {
+                0
+            } else if r < lambda + share {
+                1
+            } else {
+                2
+            };
+            let pattern = draw(&mut rng, &likelihood(class)) as usize;
+            let [m, h, n] = [0, 1, 2].map(|c| likelihood(c)[pattern]);
+            subjects.push(vec![((m / n).log2(), (h / m).log2())]);
+        }
+        let mut model = Model::initial();
+        let iters = model.fit_priors(&subjects, 1);
+        assert!(iters < 200, "EM converged");
+        assert!((model.lambda - lambda).abs() < 0.02, "λ {}", model.lambda);
+        assert!(
+            (model.household.share - share).abs() < 0.02,
+            "share {}",
+            model.household.share
+        );
+    }
+
+    #[test]
+    fn relatives_are_told_from_the_taxpayer_by_given_name_and_birth_date_jointly() {
+        let mut model = Model::initial();
+        // The taxpayer's own records: names and birth dates agree, rarely differ.
+        model.fields[0].levels[0].m = 0.9;
+        model.fields[0].levels[4].m = 0.01;
+        model.fields[2].levels[0].m = 0.9;
+        model.fields[4].levels[0].u = 1e-6;
+        // Twins (name differs, birthday agrees), juniors (the reverse), the rest.
+        let mut pairs = vec![[4, 0]; 30];
+        pairs.extend(vec![[0, 4]; 50]);
+        pairs.extend(vec![[4, 4]; 920]);
+        model.set_household(&pairs);
+        let total: f64 = model.household.given_dob.iter().flatten().sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // A different given name on the right birthday is likelier from a twin.
+        assert!(model.relative_evidence(&[4, 1, 0, 0, MISSING]) > 0.0);
+        // Name and birthday both exact: never seen at home, far likelier the taxpayer,
+        // although each alone is common there.
+        assert!(model.relative_evidence(&[0, 0, 0, 0, MISSING]) < -10.0);
+        // The taxpayer's own TIN rules a relative out.
+        assert!(
+            model.relative_evidence(&[4, 1, 0, 0, 0])
+                < model.relative_evidence(&[4, 1, 0, 0, MISSING]) - 5.0
+        );
+        // Without given name and date of birth only the TIN speaks.
+        assert_eq!(
+            model.relative_evidence(&[MISSING, 0, MISSING, 0, MISSING]),
+            0.0
+        );
+    }
+
+    #[test]
     fn a_model_that_does_not_fit_this_build_is_refused() {
         assert_eq!(Model::initial().validate(), Ok(()));
         let mut m = Model::initial();
@@ -533,8 +679,8 @@ mod tests {
         m.thresholds.review_probability = 0.9999;
         assert!(m.validate().is_err());
         let mut m = Model::initial();
-        m.version = 2;
-        assert_eq!(m.validate(), Err(ModelError::Version(2)));
+        m.version = 1;
+        assert_eq!(m.validate(), Err(ModelError::Version(1)));
     }
 
     #[test]
