@@ -1,6 +1,6 @@
 //! `crosscheck link` and `crosscheck train`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use crosscheck_contract::{LinkResult, Outcome, Subject, table};
 use crosscheck_linkage::index::{Index, prepare};
 use crosscheck_linkage::link::{self, Compared};
-use crosscheck_linkage::model::{Model, Thresholds};
+use crosscheck_linkage::model::Thresholds;
 
 /// The files both `link` and `train` read.
 #[derive(clap::Args)]
@@ -164,20 +164,6 @@ fn load(inputs: &Inputs, command: &str) -> Result<Prepared> {
     })
 }
 
-fn read_model(path: &Path) -> Result<Model> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("while reading the model {}", path.display()))?;
-    let model: Model = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a crosscheck model", path.display()))?;
-    model.validate().with_context(|| {
-        format!(
-            "{}: not a crosscheck model this build can use",
-            path.display()
-        )
-    })?;
-    Ok(model)
-}
-
 /// Runs `crosscheck train`.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let thresholds = args.thresholds.resolve(&Thresholds::default())?;
@@ -200,7 +186,11 @@ pub fn train(args: &TrainArgs) -> Result<()> {
 pub fn run(args: &LinkArgs) -> Result<[usize; 3]> {
     let started = Instant::now();
     // A model file or thresholds that cannot be used are refused before the extract is read.
-    let loaded = args.model.as_deref().map(read_model).transpose()?;
+    let loaded = args
+        .model
+        .as_deref()
+        .map(crate::serve::read_model)
+        .transpose()?;
     let thresholds = args.thresholds.resolve(
         loaded
             .as_ref()

@@ -239,6 +239,32 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     assert_eq!(json["fields"].as_array().unwrap().len(), 5);
     assert!(json["lambda"].as_f64().unwrap() > 0.0);
     assert!(json["fields"][0]["levels"][0]["m"].as_f64().unwrap() > 0.5);
+    assert!(json["household"]["share"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["household"]["given_dob"].as_array().unwrap().len(), 5);
+    // A model saved by an earlier build (format 1, without the relatives class) is refused
+    // with the advice to retrain, not read as if it had one.
+    let mut old = json.clone();
+    old["version"] = 1.into();
+    old.as_object_mut().unwrap().remove("household");
+    let old_model = dir.path().join("old-model.json");
+    std::fs::write(&old_model, old.to_string()).unwrap();
+    let o = crosscheck(&[
+        "link",
+        "--returns",
+        &d("returns.csv"),
+        "--subjects",
+        &d("subjects.csv"),
+        "--output",
+        dir.path().join("old.csv").to_str().unwrap(),
+        "--model",
+        old_model.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("version 1") && err.contains("crosscheck train"),
+        "{err}"
+    );
 
     let result = dir.path().join("result.parquet");
     let o = crosscheck(&[

@@ -94,6 +94,17 @@ pub struct Household {
     pub given_dob: Vec<Vec<f64>>,
 }
 
+impl Default for Household {
+    /// A starting point for training: one subject in ten, agreement levels all alike.
+    fn default() -> Household {
+        let cells = (LEVELS[GIVEN].len() * LEVELS[DOB].len()) as f64;
+        Household {
+            share: 0.1,
+            given_dob: vec![vec![1.0 / cells; LEVELS[DOB].len()]; LEVELS[GIVEN].len()],
+        }
+    }
+}
+
 /// A trained model, saved as readable JSON by `crosscheck train`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
@@ -105,6 +116,8 @@ pub struct Model {
     /// Comparison fields with their levels.
     pub fields: Vec<Field>,
     /// The relatives class: how relatives living together agree, and how many subjects are one.
+    /// (Absent from version-1 files, which [`Model::validate`] then refuses by version.)
+    #[serde(default)]
     pub household: Household,
     /// Decision thresholds.
     pub thresholds: Thresholds,
@@ -198,16 +211,11 @@ impl Model {
                 }
             })
             .collect();
-        let cells = (LEVELS[GIVEN].len() * LEVELS[DOB].len()) as f64;
-        let given_dob = vec![vec![1.0 / cells; LEVELS[DOB].len()]; LEVELS[GIVEN].len()];
         Model {
             version: VERSION,
             lambda: 0.5,
             fields,
-            household: Household {
-                share: 0.1,
-                given_dob,
-            },
+            household: Household::default(),
             thresholds: Thresholds::default(),
             term_frequencies: TfProvenance {
                 source: "counted over the taxpayers of the extract being linked (distinct names per taxpayer)".into(),
