@@ -248,17 +248,7 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     old.as_object_mut().unwrap().remove("household");
     let old_model = dir.path().join("old-model.json");
     std::fs::write(&old_model, old.to_string()).unwrap();
-    let o = crosscheck(&[
-        "link",
-        "--returns",
-        &d("returns.csv"),
-        "--subjects",
-        &d("subjects.csv"),
-        "--output",
-        dir.path().join("old.csv").to_str().unwrap(),
-        "--model",
-        old_model.to_str().unwrap(),
-    ]);
+    let o = link_with_model(&data, &old_model, &dir.path().join("old.csv"));
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
@@ -350,25 +340,30 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     }
 }
 
-#[test]
-fn a_file_that_is_not_a_model_is_refused_clearly() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+/// `crosscheck link` of the synthetic files in `data` with the model file `model`.
+fn link_with_model(data: &Path, model: &Path, output: &Path) -> Output {
     let d = |f: &str| data.join(f).to_str().unwrap().to_owned();
-    synth(&data, 200, 10, 1);
-    let bogus = dir.path().join("model.json");
-    std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
-    let o = crosscheck(&[
+    crosscheck(&[
         "link",
         "--returns",
         &d("returns.csv"),
         "--subjects",
         &d("subjects.csv"),
         "--output",
-        dir.path().join("r.csv").to_str().unwrap(),
+        output.to_str().unwrap(),
         "--model",
-        bogus.to_str().unwrap(),
-    ]);
+        model.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn a_file_that_is_not_a_model_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synth(&data, 200, 10, 1);
+    let bogus = dir.path().join("model.json");
+    std::fs::write(&bogus, "{\"hello\": 1}").unwrap();
+    let o = link_with_model(&data, &bogus, &dir.path().join("r.csv"));
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("not a crosscheck model"),
