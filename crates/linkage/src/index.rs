@@ -2,8 +2,9 @@
 //!
 //! Returns are grouped by TIN; a person who filed under an ITIN and later under an SSN (same
 //! family name and date of birth, closely agreeing given names, the ITIN's years all before
-//! the SSN's) becomes one taxpayer with both numbers, so that they are one candidate and not two competing ones. The index maps
-//! blocking keys to taxpayers and counts name frequencies for term-frequency weights.
+//! the SSN's) becomes one taxpayer with both numbers, so that they are one candidate and not
+//! two competing ones. The index maps blocking keys to taxpayers and counts name frequencies
+//! for term-frequency weights.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -726,87 +727,94 @@ impl BlockingMiss {
 /// and whose returns all come later. Every name and date on file counts: a clerk's typo in
 /// one return must not keep one person as two.
 fn merge_itin_to_ssn(taxpayers: &mut Vec<Taxpayer>) {
-    let person_keys = |t: &Taxpayer| -> Vec<(Text, Date)> {
+    fn person_keys(t: &Taxpayer) -> impl Iterator<Item = (&str, Date)> {
         let families = t.names.iter().filter_map(|n| n.family());
-        families
-            .flat_map(|f| t.dobs.iter().map(move |d| (f.clone(), *d)))
-            .collect()
-    };
-    // Only the keys some ITIN filer has can merge: collect those first (ITINs are few), then
-    // the SSN filers with one of them.
-    let mut ssn_by_key: HashMap<(Text, Date), Vec<usize>> = taxpayers
-        .iter()
-        .filter(|t| t.tins[0].kind() == TinKind::Itin)
-        .flat_map(|t| person_keys(t).into_iter().map(|k| (k, Vec::new())))
-        .collect();
-    if ssn_by_key.is_empty() {
-        return;
+        families.flat_map(|f| t.dobs.iter().map(move |d| (&**f, *d)))
     }
-    for (i, t) in taxpayers.iter().enumerate() {
-        if t.tins[0].kind() == TinKind::Ssn {
-            for k in person_keys(t) {
-                if let Some(ssns) = ssn_by_key.get_mut(&k) {
-                    ssns.push(i);
+    // Decide every merge first, reading only. Only the keys some ITIN filer has can merge:
+    // collect those first (ITINs are few), then the SSN filers with one of them.
+    let mut merges: Vec<(usize, usize)> = Vec::new();
+    {
+        let mut ssn_by_key: HashMap<(&str, Date), Vec<usize>> = taxpayers
+            .iter()
+            .filter(|t| t.tins[0].kind() == TinKind::Itin)
+            .flat_map(|t| person_keys(t).map(|k| (k, Vec::new())))
+            .collect();
+        if ssn_by_key.is_empty() {
+            return;
+        }
+        for (j, t) in taxpayers.iter().enumerate() {
+            if t.tins[0].kind() == TinKind::Ssn && t.tins.len() == 1 {
+                for k in person_keys(t) {
+                    if let Some(ssns) = ssn_by_key.get_mut(&k) {
+                        ssns.push(j);
+                    }
                 }
+            }
+        }
+        let mut taken = vec![false; taxpayers.len()];
+        for (i, itin) in taxpayers.iter().enumerate() {
+            if itin.tins[0].kind() != TinKind::Itin {
+                continue;
+            }
+            let mut close: Vec<usize> = person_keys(itin)
+                .filter_map(|k| ssn_by_key.get(&k))
+                .flatten()
+                .copied()
+                .filter(|&j| {
+                    let names = &taxpayers[j].names;
+                    itin.names
+                        .iter()
+                        .any(|x| names.iter().any(|y| crate::compare::given_close(x, y)))
+                })
+                .collect();
+            close.sort_unstable();
+            close.dedup();
+            let last_itin_year = itin.addresses.iter().map(|(y, _)| *y).max().unwrap_or(0);
+            if let [j] = close[..]
+                && taxpayers[j].first_year > last_itin_year
+                && !taken[j]
+            {
+                taken[j] = true;
+                merges.push((i, j));
             }
         }
     }
     let mut absorbed = vec![false; taxpayers.len()];
-    for i in 0..taxpayers.len() {
-        if taxpayers[i].tins[0].kind() != TinKind::Itin {
-            continue;
+    for (i, j) in merges {
+        let itin = &mut taxpayers[i];
+        let tin = itin.tins[0];
+        let (itin_names, itin_dobs, itin_addresses) = (
+            std::mem::take(&mut itin.names),
+            std::mem::take(&mut itin.dobs),
+            std::mem::take(&mut itin.addresses),
+        );
+        absorbed[i] = true;
+        let target = &mut taxpayers[j];
+        target.tins = [tin, target.tins[0]].into();
+        let (mut names, mut dobs, mut addresses) = (
+            std::mem::take(&mut target.names).into_vec(),
+            std::mem::take(&mut target.dobs).into_vec(),
+            std::mem::take(&mut target.addresses).into_vec(),
+        );
+        for n in itin_names {
+            if !names.contains(&n) {
+                names.push(n);
+            }
         }
-        let mut close: Vec<usize> = person_keys(&taxpayers[i])
-            .iter()
-            .filter_map(|k| ssn_by_key.get(k))
-            .flatten()
-            .copied()
-            .filter(|&j| {
-                let (a, b) = (&taxpayers[i].names, &taxpayers[j].names);
-                a.iter()
-                    .any(|x| b.iter().any(|y| crate::compare::given_close(x, y)))
-            })
-            .collect();
-        close.sort_unstable();
-        close.dedup();
-        let last_itin_year = taxpayers[i]
-            .addresses
-            .iter()
-            .map(|(y, _)| *y)
-            .max()
-            .unwrap_or(0);
-        if let [j] = close[..]
-            && taxpayers[j].first_year > last_itin_year
-            && taxpayers[j].tins.len() == 1
-        {
-            let itin = taxpayers[i].clone();
-            let target = &mut taxpayers[j];
-            target.tins = [itin.tins[0], target.tins[0]].into();
-            let (mut names, mut dobs, mut addresses) = (
-                std::mem::take(&mut target.names).into_vec(),
-                std::mem::take(&mut target.dobs).into_vec(),
-                std::mem::take(&mut target.addresses).into_vec(),
-            );
-            for n in itin.names {
-                if !names.contains(&n) {
-                    names.push(n);
-                }
+        for d in itin_dobs {
+            if !dobs.contains(&d) {
+                dobs.push(d);
             }
-            for d in itin.dobs {
-                if !dobs.contains(&d) {
-                    dobs.push(d);
-                }
-            }
-            for a in itin.addresses {
-                if !addresses.iter().any(|(_, x)| *x == a.1) {
-                    addresses.push(a);
-                }
-            }
-            addresses.sort_by_key(|(y, _)| *y);
-            (target.names, target.dobs, target.addresses) =
-                (names.into(), dobs.into(), addresses.into());
-            absorbed[i] = true;
         }
+        for a in itin_addresses {
+            if !addresses.iter().any(|(_, x)| *x == a.1) {
+                addresses.push(a);
+            }
+        }
+        addresses.sort_by_key(|(y, _)| *y);
+        (target.names, target.dobs, target.addresses) =
+            (names.into(), dobs.into(), addresses.into());
     }
     let mut i = 0;
     taxpayers.retain(|_| {
