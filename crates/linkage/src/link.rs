@@ -102,6 +102,54 @@ impl Reason {
             Reason::NotCorroborated => "not_corroborated",
         }
     }
+
+    /// Every reason, in the order the rules are tried.
+    pub const ALL: [Reason; 7] = [
+        Reason::BelowMinimumIdentifiers,
+        Reason::CloseCompetitor,
+        Reason::PossibleRelative,
+        Reason::Uncertain,
+        Reason::NameNotInAgreement,
+        Reason::TinNotInAgreement,
+        Reason::NotCorroborated,
+    ];
+
+    /// The reason written as `code` in a result file, if it is one.
+    pub fn parse(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
+    /// A result file's reason `code` in words, with the code after it; a code this build
+    /// does not know is shown as it is.
+    pub fn in_words(code: &str) -> String {
+        match Reason::parse(code) {
+            Some(r) => format!("{} ({code})", r.describe()),
+            None => code.to_owned(),
+        }
+    }
+
+    /// What the reason means, in words for the reviewer who sees it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::BelowMinimumIdentifiers => {
+                "too little agrees to identify anyone: a name, without a date of birth, address or TIN in agreement"
+            }
+            Reason::CloseCompetitor => {
+                "another taxpayer is almost as likely to be this person (twins who both file, a father and son of one name, a namesake)"
+            }
+            Reason::PossibleRelative => {
+                "a relative living with this taxpayer who is not in the tax data (a twin, a son named for his father) could be the person asked about: the given name and date of birth agree no better than a relative's would"
+            }
+            Reason::Uncertain => "the evidence falls short of the automatic-match threshold",
+            Reason::NameNotInAgreement => {
+                "the names do not agree as rule 18 requires (the family name at least weakly, the given name at least weakly or left out)"
+            }
+            Reason::TinNotInAgreement => "the TIN in the request is not this taxpayer's (rule 18)",
+            Reason::NotCorroborated => {
+                "no date of birth or TIN backs the names, and names and addresses are shared within families"
+            }
+        }
+    }
 }
 
 impl Serialize for Reason {

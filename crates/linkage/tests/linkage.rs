@@ -275,6 +275,26 @@ fn a_non_filing_twin_whose_name_nearly_agrees_is_not_matched_to_her_sister() {
     }
 }
 
+#[test]
+fn every_reason_reads_back_from_its_code_and_says_what_it_means() {
+    for r in link::Reason::ALL {
+        assert_eq!(link::Reason::parse(r.as_str()), Some(r));
+        assert!(r.describe().len() > 30, "{r:?}");
+    }
+    assert_eq!(link::Reason::parse("close competitor"), None);
+    // What the review console shows: the words, then the code; an unknown code as it is.
+    let shown = link::Reason::in_words("possible_relative");
+    assert!(
+        shown.starts_with("a relative living with this taxpayer")
+            && shown.ends_with("(possible_relative)"),
+        "{shown}"
+    );
+    assert_eq!(
+        link::Reason::in_words("from_a_newer_build"),
+        "from_a_newer_build"
+    );
+}
+
 /// Someone may go by their middle name, and then writes their first name as the middle, as
 /// its initial, or not at all; a subject whose given name is a filer's middle name but who
 /// gives a different middle name of their own is someone else — a twin named for his

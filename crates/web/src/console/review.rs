@@ -496,7 +496,11 @@ pub async fn item(
         waterfall: best.map(waterfall),
         evidence,
         runner_up: runner,
-        reason: item.found.as_ref().and_then(|f| f.reason.clone()),
+        reason: item
+            .found
+            .as_ref()
+            .and_then(|f| f.reason.as_deref())
+            .map(crosscheck_linkage::link::Reason::in_words),
         candidates: item.found.as_ref().map_or(0, |f| f.candidates),
         reasons: REVIEW_REASONS,
         open: item.state == "in_review",
