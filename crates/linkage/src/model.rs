@@ -408,22 +408,34 @@ impl Model {
     /// (without prior) and the [`relative_evidence`](Model::relative_evidence). Returns the
     /// iterations run.
     pub fn fit_priors(&mut self, subjects: &[Vec<(f64, f64)>], taxpayers: usize) -> usize {
-        let mut scratch = Vec::new();
+        use rayon::prelude::*;
         for iter in 1..=200 {
             let (prior, relative) = (
                 self.candidate_prior(taxpayers),
                 self.relative_prior(taxpayers),
             );
-            let (mut matches, mut relatives) = (0.0, 0.0);
-            for candidates in subjects {
-                scratch.clear();
-                scratch.extend(candidates.iter().map(|(w, _)| w + prior));
-                scratch.extend(candidates.iter().map(|(w, r)| w + r + relative));
-                let p = posteriors(&scratch);
-                let (m, r) = p.split_at(candidates.len());
-                matches += m.iter().sum::<f64>();
-                relatives += r.iter().sum::<f64>();
-            }
+            // Summed per fixed chunk on every core, then chunk by chunk in order: the same
+            // floating-point sums whatever the number of threads.
+            let sums: Vec<(f64, f64)> = subjects
+                .par_chunks(1024)
+                .map(|chunk| {
+                    let mut scratch = Vec::new();
+                    let (mut matches, mut relatives) = (0.0, 0.0);
+                    for candidates in chunk {
+                        scratch.clear();
+                        scratch.extend(candidates.iter().map(|(w, _)| w + prior));
+                        scratch.extend(candidates.iter().map(|(w, r)| w + r + relative));
+                        let p = posteriors(&scratch);
+                        let (m, r) = p.split_at(candidates.len());
+                        matches += m.iter().sum::<f64>();
+                        relatives += r.iter().sum::<f64>();
+                    }
+                    (matches, relatives)
+                })
+                .collect();
+            let (matches, relatives) = sums
+                .iter()
+                .fold((0.0, 0.0), |(a, b), (m, r)| (a + m, b + r));
             let n = subjects.len().max(1) as f64;
             let lambda = (matches / n).clamp(1e-6, 1.0 - 2e-6);
             let share = (relatives / n).clamp(1e-6, 1.0 - 1e-6 - lambda);
