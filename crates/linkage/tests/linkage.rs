@@ -91,7 +91,7 @@ fn trained() -> (Index, Model) {
                 "77005",
             )
         });
-        // Twin sisters one keying error apart in name; only Shuang files.
+        // Twin sisters whose names differ in two letters; only Shuang files.
         id += 1;
         returns.push(ret(
             id,
@@ -247,7 +247,7 @@ fn household_twin_and_namesake_cases_are_never_matched_automatically() {
 
 /// A twin who never filed agrees with her filing sister on family name, address and birth
 /// date; a given name that agrees only as closely as twins' names often do is no
-/// identification. The filer herself, or her name with a typo elsewhere, still matches.
+/// identification. The filer herself still matches, also with her ZIP mistyped.
 #[test]
 fn a_non_filing_twin_whose_name_nearly_agrees_is_not_matched_to_her_sister() {
     let (index, model) = trained();
