@@ -704,6 +704,20 @@ mod tests {
     }
 
     #[test]
+    fn a_relatives_class_that_cannot_be_used_is_refused() {
+        let refused = |edit: fn(&mut Model)| {
+            let mut m = Model::initial();
+            edit(&mut m);
+            m.validate().unwrap_err().to_string()
+        };
+        assert!(refused(|m| m.household.share = 0.0).contains("household.share"));
+        assert!(refused(|m| m.household.share = 1.0 - m.lambda).contains("lambda + household"));
+        assert!(refused(|m| drop(m.household.given_dob.pop())).contains("household.given_dob"));
+        assert!(refused(|m| m.household.given_dob[2].push(0.1)).contains("household.given_dob"));
+        assert!(refused(|m| m.household.given_dob[1][3] = f64::NAN).contains("given_dob[1][3]"));
+    }
+
+    #[test]
     fn term_frequency_makes_common_names_weaker_evidence() {
         let model = Model::initial();
         let common = model.weight(1, 0, Some(0.05));
