@@ -230,23 +230,34 @@ fn train_then_link_with_the_saved_model_explains_every_decision() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
-    assert_eq!(json["fields"].as_array().unwrap().len(), 5);
+    assert_eq!(json["fields"].as_array().unwrap().len(), 6);
+    assert_eq!(json["fields"][5]["name"], "middle");
     assert!(json["lambda"].as_f64().unwrap() > 0.0);
     assert!(json["fields"][0]["levels"][0]["m"].as_f64().unwrap() > 0.5);
     assert!(json["household"]["share"].as_f64().unwrap() > 0.0);
     assert_eq!(json["household"]["given_dob"].as_array().unwrap().len(), 5);
-    // A model saved by an earlier build (format 1, without the relatives class) is refused
+    assert_eq!(
+        json["household"]["given_middle"].as_array().unwrap().len(),
+        5
+    );
+    // A model saved by an earlier build (format 2, without the middle name) is refused
     // with the advice to retrain, not read as if it had one.
     let mut old = json.clone();
-    old["version"] = 1.into();
-    old.as_object_mut().unwrap().remove("household");
+    old["version"] = 2.into();
+    old["fields"].as_array_mut().unwrap().pop();
+    old["household"]
+        .as_object_mut()
+        .unwrap()
+        .remove("given_middle");
     let old_model = dir.path().join("old-model.json");
     std::fs::write(&old_model, old.to_string()).unwrap();
     let o = link_with_model(&data, &old_model, &dir.path().join("old.csv"));
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("version 1") && err.contains("crosscheck train"),
+        err.contains("version 2")
+            && err.contains("reads version 3")
+            && err.contains("crosscheck train"),
         "{err}"
     );
 

@@ -12,10 +12,27 @@ use crate::normalise::{Address, Name, Text};
 use crate::similarity;
 
 /// The compared fields, in comparison-vector order.
-pub const FIELDS: [&str; 5] = ["given", "family", "dob", "address", "tin"];
+pub const FIELDS: [&str; 6] = ["given", "family", "dob", "address", "tin", "middle"];
+
+/// Positions of the fields in a comparison vector.
+pub const GIVEN: usize = 0;
+/// See [`GIVEN`].
+pub const FAMILY: usize = 1;
+/// See [`GIVEN`].
+pub const DOB: usize = 2;
+/// See [`GIVEN`].
+pub const ADDRESS: usize = 3;
+/// See [`GIVEN`].
+pub const TIN: usize = 4;
+/// See [`GIVEN`].
+pub const MIDDLE: usize = 5;
+
+/// A comparison vector: one level per field (index into [`LEVELS`]), [`MISSING`] where not
+/// comparable.
+pub type Vector = [u8; FIELDS.len()];
 
 /// Level names per field, strongest agreement first; the last is disagreement.
-pub const LEVELS: [&[&str]; 5] = [
+pub const LEVELS: [&[&str]; FIELDS.len()] = [
     &["exact", "equivalent", "similar", "weak", "different"],
     &[
         "exact",
@@ -33,6 +50,7 @@ pub const LEVELS: [&[&str]; 5] = [
     ],
     &["exact", "same_street", "same_zip", "same_city", "different"],
     &["exact", "one_digit", "different"],
+    &["exact", "similar", "initial", "different"],
 ];
 
 /// A field that could not be compared (missing on either side).
@@ -87,6 +105,9 @@ pub trait TermFrequencies {
     fn family(&self, value: &str) -> f64;
     /// Share (0..1] of the taxpayers with family name `family` whose given name is `given`.
     fn given_within_family(&self, given: &str, family: &str) -> f64;
+    /// Share (0..1] of the taxpayers who write a middle name in full whose middle name is
+    /// this one.
+    fn middle(&self, value: &str) -> f64;
 }
 
 /// How common the values of exact name agreements are (shares of taxpayers), looked up once
@@ -98,13 +119,15 @@ pub struct TermShares {
     pub given: Option<f64>,
     /// The family name (or one surname) agreed exactly on a value this common.
     pub family: Option<f64>,
+    /// The middle name agreed exactly on a value this common (among middle names).
+    pub middle: Option<f64>,
 }
 
 /// The comparison of one subject with one taxpayer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// Level per field (index into [`LEVELS`]), or [`MISSING`].
-    pub levels: [u8; 5],
+    pub levels: Vector,
     /// How common the exactly agreeing names are.
     pub tf: TermShares,
     /// Whether the best name reading had given and family swapped.
@@ -139,6 +162,35 @@ fn goes_by_middle(a: &Name, b: &Name) -> bool {
         }
         _ => true,
     }
+}
+
+/// How two middle names agree: `exact` when both are written in full and are one name (or
+/// equivalents), `similar` when both are in full and one typo apart (Jaro–Winkler ≥ 0.92 or
+/// one edit), `initial` when one or both are an initial and the first letters agree, else
+/// `different`; [`MISSING`] when either has none. A middle name tells apart relatives who
+/// share a given name (a mother and daughter both `PATRICIA`), but not a son named for his
+/// father, who has his middle name too.
+/// With the level, the value both write when they write the same one.
+fn middle_level<'a>(s: &Name, c: &'a Name) -> (u8, Option<&'a str>) {
+    let (Some(sm), Some(cm)) = (s.middle(), c.middle()) else {
+        return (MISSING, None);
+    };
+    let level = if sm.len() > 1 && cm.len() > 1 {
+        if sm == cm {
+            return (0, Some(&**cm));
+        } else if intersects(s.middle_groups(), c.middle_groups()) {
+            0
+        } else if jw(sm, cm) >= 0.92 || one_edit_apart(sm, cm) {
+            1
+        } else {
+            3
+        }
+    } else if sm.chars().next() == cm.chars().next() {
+        2
+    } else {
+        3
+    };
+    (level, None)
 }
 
 /// Whether two names' given names agree closely: exactly, as equivalents (nickname,
@@ -350,6 +402,29 @@ pub fn address_agreement(address: &Address, taxpayer: &impl Candidate) -> (u8, O
     (level, year)
 }
 
+/// The best middle-name level of `name` against every name the taxpayer filed under, given
+/// the given-name level and the names of the reading that won. When that reading agrees
+/// because one of the two goes by the other's middle name, the middle names are not
+/// compared: the evidence is already in the given name's level (`JUAN R` going by his
+/// middle name is `RICARDO JUAN`, whose middle name is not `R`).
+fn middle_agreement<'a>(
+    name: &Name,
+    taxpayer: &'a impl Candidate,
+    read: Option<(u8, (&Name, &Name))>,
+) -> (u8, Option<&'a str>) {
+    if let Some((1, (s, c))) = read
+        && (goes_by_middle(s, c) || goes_by_middle(c, s))
+    {
+        return (MISSING, None);
+    }
+    taxpayer
+        .names()
+        .iter()
+        .map(|c| middle_level(name, c))
+        .min_by_key(|(level, _)| *level)
+        .unwrap_or((MISSING, None))
+}
+
 /// Compares a subject with a taxpayer; `frequencies` says how common names are.
 pub fn compare(
     subject: &Prepared,
@@ -361,8 +436,17 @@ pub fn compare(
     let rank = |g: u8, f: u8, swapped: bool| {
         u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(swapped)
     };
-    /// (rank, given level, family level, exact given value, exact family value, swapped)
-    type Reading<'a> = (u16, u8, u8, Option<&'a str>, Option<&'a str>, bool);
+    /// (rank, given level, family level, exact given value, exact family value, swapped,
+    /// the subject's and the taxpayer's names read)
+    type Reading<'a> = (
+        u16,
+        u8,
+        u8,
+        Option<&'a str>,
+        Option<&'a str>,
+        bool,
+        (&'a Name, &'a Name),
+    );
     let mut best: Option<Reading> = None;
     // Whether a reading that ranks at least `floor` could still beat the best so far (only
     // a strictly lower rank replaces it, so skipping the rest changes nothing).
@@ -379,15 +463,17 @@ pub fn compare(
             let (f, fv) = family_level(s, c);
             let r = rank(g, f, is_swapped);
             if beats(&best, r) {
-                best = Some((r, g, f, gv, fv, is_swapped));
+                best = Some((r, g, f, gv, fv, is_swapped, (s, c)));
                 if r == 0 {
                     break 'names;
                 }
             }
         }
     }
+    let (middle, middle_value) =
+        middle_agreement(&subject.name, taxpayer, best.as_ref().map(|b| (b.1, b.6)));
     let (given, family, tf, is_swapped) = match best {
-        Some((_, g, f, gv, fv, sw)) => (
+        Some((_, g, f, gv, fv, sw, _)) => (
             g,
             f,
             TermShares {
@@ -399,6 +485,7 @@ pub fn compare(
                     None => frequencies.given(g),
                 }),
                 family: fv.map(|v| frequencies.family(v)),
+                middle: middle_value.map(|v| frequencies.middle(v)),
             },
             sw,
         ),
@@ -413,6 +500,7 @@ pub fn compare(
             dob_level(subject.dob, taxpayer.dobs()),
             address,
             tin_level(subject.tin.as_deref(), taxpayer.tins()),
+            middle,
         ],
         tf,
         swapped: is_swapped,
@@ -456,6 +544,9 @@ mod tests {
         }
         fn family(&self, v: &str) -> f64 {
             if v == "GARCIA" { 0.5 } else { 0.001 }
+        }
+        fn middle(&self, _: &str) -> f64 {
+            0.01
         }
         fn given_within_family(&self, _: &str, _: &str) -> f64 {
             0.01
@@ -549,7 +640,7 @@ mod tests {
             Some("123456789"),
         );
         let c = compare(&p, &t, &Shares);
-        assert_eq!(c.levels, [1, 1, 0, 0, 0]);
+        assert_eq!(c.levels, [1, 1, 0, 0, 0, MISSING]);
         assert_eq!(
             c.tf.family,
             Some(0.5),
@@ -565,7 +656,7 @@ mod tests {
             Some("123456780"),
         );
         let c = compare(&p, &t, &Shares);
-        assert_eq!(c.levels, [2, 1, 1, 0, 1]);
+        assert_eq!(c.levels, [2, 1, 1, 0, 1, MISSING]);
         assert_eq!(c.address_year, Some(2020));
         let p = subject(
             "Javier",
@@ -576,7 +667,55 @@ mod tests {
             None,
         );
         let c = compare(&p, &t, &Shares);
-        assert_eq!(c.levels, [1, 0, 2, 2, MISSING], "1980 vs 1981 is one digit");
+        assert_eq!(
+            c.levels,
+            [1, 0, 2, 2, MISSING, MISSING],
+            "1980 vs 1981 is one digit"
+        );
+    }
+
+    #[test]
+    fn middle_names_are_compared_unless_one_goes_by_the_others() {
+        let n = |g: &str, m: Option<&str>| Name::new(Some(g), m, Some("Wilson"));
+        let one = |m: Option<&str>| T {
+            names: vec![n("Patricia", m)],
+            dobs: vec![],
+            addresses: vec![],
+            tins: vec![],
+        };
+        let level = |s: Option<&str>, t: Option<&str>| {
+            let p = Prepared::new(n("Patricia", s), None, Address::default(), None);
+            compare(&p, &one(t), &Shares).levels[MIDDLE]
+        };
+        assert_eq!(level(Some("Linda"), Some("LINDA")), 0);
+        assert_eq!(level(Some("Lynda"), Some("Linda")), 1, "a typo");
+        assert_eq!(level(Some("L"), Some("Linda")), 2, "an initial");
+        assert_eq!(level(Some("L."), Some("L")), 2, "two initials");
+        assert_eq!(level(Some("Jennifer"), Some("Linda")), 3);
+        assert_eq!(level(Some("J"), Some("Linda")), 3);
+        assert_eq!(level(None, Some("Linda")), MISSING);
+        assert_eq!(level(Some("Linda"), None), MISSING);
+        // The best of every name on file counts.
+        let filed = T {
+            names: vec![n("Patricia", Some("L")), n("Patricia", Some("Linda"))],
+            ..one(None)
+        };
+        let p = Prepared::new(n("Patricia", Some("Linda")), None, Address::default(), None);
+        assert_eq!(compare(&p, &filed, &Shares).levels[MIDDLE], 0);
+        // `JUAN R` going by his middle name is `RICARDO JUAN`: the given name's level holds
+        // that evidence, and his middle name `R` is not set against `JUAN`.
+        let ricardo = T {
+            names: vec![Name::new(Some("Ricardo"), Some("Juan"), Some("Wilson"))],
+            ..one(None)
+        };
+        let p = Prepared::new(
+            Name::new(Some("Juan"), Some("R"), Some("Wilson")),
+            None,
+            Address::default(),
+            None,
+        );
+        let c = compare(&p, &ricardo, &Shares);
+        assert_eq!((c.levels[GIVEN], c.levels[MIDDLE]), (1, MISSING));
     }
 
     #[test]

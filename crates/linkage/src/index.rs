@@ -357,6 +357,10 @@ pub struct Index {
     /// by origin, so a given name's frequency among people of one surname is what an exact
     /// full-name agreement is worth.
     pair_tf: HashMap<u64, u32>,
+    /// Taxpayers per middle name written in full.
+    middle_tf: HashMap<Text, u32>,
+    /// Taxpayers with a middle name written in full.
+    with_middle: u32,
 }
 
 impl TermFrequencies for Index {
@@ -366,6 +370,11 @@ impl TermFrequencies for Index {
 
     fn family(&self, v: &str) -> f64 {
         self.family_count(v) / self.len().max(1) as f64
+    }
+
+    fn middle(&self, v: &str) -> f64 {
+        f64::from(self.middle_tf.get(v).copied().unwrap_or(1).max(1))
+            / f64::from(self.with_middle.max(1))
     }
 
     fn given_within_family(&self, given: &str, family: &str) -> f64 {
@@ -392,9 +401,19 @@ impl Index {
 }
 
 /// Name frequencies over taxpayers (each counted once per distinct name), gathered on every
-/// core and merged: (given, family reading, (given, family reading) pair).
+/// core and merged.
 #[derive(Default)]
-struct Frequencies(HashMap<Text, u32>, HashMap<Text, u32>, HashMap<u64, u32>);
+struct Frequencies {
+    given: HashMap<Text, u32>,
+    /// Family names and each reading of them.
+    family: HashMap<Text, u32>,
+    /// (given, family reading) pairs, keyed by [`pair_key`].
+    pair: HashMap<u64, u32>,
+    /// Middle names written in full.
+    middle: HashMap<Text, u32>,
+    /// Taxpayers with a middle name written in full.
+    with_middle: u32,
+}
 
 impl Frequencies {
     fn count(&mut self, t: &Taxpayer) {
@@ -408,7 +427,7 @@ impl Frequencies {
         }
         let names = &t.names;
         once(
-            &mut self.2,
+            &mut self.pair,
             names
                 .iter()
                 .filter_map(|n| n.given().map(|g| (&**g, n)))
@@ -416,16 +435,22 @@ impl Frequencies {
                 .collect(),
         );
         once(
-            &mut self.0,
+            &mut self.given,
             names.iter().filter_map(|n| n.given().cloned()).collect(),
         );
         once(
-            &mut self.1,
+            &mut self.family,
             names
                 .iter()
                 .flat_map(|n| n.family_alts().iter().cloned())
                 .collect(),
         );
+        let middles: Vec<Text> = names
+            .iter()
+            .filter_map(|n| n.middle().filter(|m| m.len() > 1).cloned())
+            .collect();
+        self.with_middle += u32::from(!middles.is_empty());
+        once(&mut self.middle, middles);
     }
 
     fn merge(mut self, other: Frequencies) -> Frequencies {
@@ -434,9 +459,11 @@ impl Frequencies {
                 *into.entry(k).or_default() += n;
             }
         }
-        add(&mut self.0, other.0);
-        add(&mut self.1, other.1);
-        add(&mut self.2, other.2);
+        add(&mut self.given, other.given);
+        add(&mut self.family, other.family);
+        add(&mut self.pair, other.pair);
+        add(&mut self.middle, other.middle);
+        self.with_middle += other.with_middle;
         self
     }
 }
@@ -516,7 +543,7 @@ impl Index {
         for b in 1..block_dir.len() {
             block_dir[b] += block_dir[b - 1];
         }
-        let Frequencies(given_tf, family_tf, pair_tf) = taxpayers
+        let frequencies = taxpayers
             .par_iter()
             .fold(Frequencies::default, |mut f, t| {
                 f.count(t);
@@ -528,9 +555,11 @@ impl Index {
             block_keys,
             block_ids,
             block_dir,
-            given_tf,
-            family_tf,
-            pair_tf,
+            given_tf: frequencies.given,
+            family_tf: frequencies.family,
+            pair_tf: frequencies.pair,
+            middle_tf: frequencies.middle,
+            with_middle: frequencies.with_middle,
         }
     }
 
@@ -565,8 +594,14 @@ impl Index {
             + vec(&self.block_dir)
             + table(&self.given_tf)
             + table(&self.family_tf)
-            + table(&self.pair_tf);
-        for t in self.given_tf.keys().chain(self.family_tf.keys()) {
+            + table(&self.pair_tf)
+            + table(&self.middle_tf);
+        for t in self
+            .given_tf
+            .keys()
+            .chain(self.family_tf.keys())
+            .chain(self.middle_tf.keys())
+        {
             text(t);
         }
         for t in &self.taxpayers {

@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use crosscheck_contract::Outcome;
 
-use crate::compare::{self, Comparison, FIELDS, LEVELS, MISSING, Prepared};
+use crate::compare::{
+    self, ADDRESS, Comparison, DOB, FAMILY, FIELDS, GIVEN, LEVELS, MIDDLE, MISSING, Prepared, TIN,
+};
 use crate::index::Index;
 use crate::model::{Model, Vector, posteriors};
 
@@ -295,10 +297,11 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
 /// Pairs of co-resident taxpayers taken per address to learn how relatives agree.
 pub const RELATIVE_PAIRS_PER_ADDRESS: usize = 10;
 
-/// The given-name and date-of-birth levels between taxpayers who file from one address under
-/// one family name (exact, or one surname of a compound one): relatives living together.
-/// Pairs agreeing exactly on both are left out: they are one person with two records.
-fn relative_pairs(index: &Index) -> Vec<[u8; 2]> {
+/// The given-name, middle-name and date-of-birth levels between taxpayers who file from one
+/// address under one family name (exact, or one surname of a compound one): relatives
+/// living together. Pairs agreeing exactly on given name and birth date are left out: they
+/// are one person with two records.
+fn relative_pairs(index: &Index) -> Vec<[u8; 3]> {
     index
         .co_resident_pairs(RELATIVE_PAIRS_PER_ADDRESS)
         .par_iter()
@@ -311,12 +314,12 @@ fn relative_pairs(index: &Index) -> Vec<[u8; 2]> {
                 address.clone(),
                 None,
             );
-            let [given, family, dob, ..] =
-                compare::compare(&one, &index.taxpayers[b as usize], index).levels;
+            let levels = compare::compare(&one, &index.taxpayers[b as usize], index).levels;
+            let (given, dob) = (levels[GIVEN], levels[DOB]);
             // Exact name and birth date at one address is one person under two numbers (an
             // ITIN the index could not join to its SSN, a duplicate record), not relatives.
-            let relatives = family <= 1 && given != MISSING && dob != MISSING;
-            (relatives && (given, dob) != (0, 0)).then_some([given, dob])
+            let relatives = levels[FAMILY] <= 1 && given != MISSING && dob != MISSING;
+            (relatives && (given, dob) != (0, 0)).then_some([given, levels[MIDDLE], dob])
         })
         .collect()
 }
@@ -324,8 +327,8 @@ fn relative_pairs(index: &Index) -> Vec<[u8; 2]> {
 /// The level each field of a subject's best candidate adds to that field's m count, if
 /// any: a field counts when the *other* fields alone carry at least [`LOO_BITS`] and include
 /// a person-level identifier.
-fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
-    let mut out = [None; 5];
+fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; FIELDS.len()] {
+    let mut out = [None; FIELDS.len()];
     let Some(best) = best_of(model, cands) else {
         return out;
     };
@@ -336,7 +339,7 @@ fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
         let level = c.levels[f];
         // Names and addresses are shared within households (juniors, twins), so
         // "confident" also needs a person-level identifier among the other fields.
-        let identified = (f != 2 && c.levels[2] <= 1) || (f != 4 && c.levels[4] == 0);
+        let identified = (f != DOB && c.levels[DOB] <= 1) || (f != TIN && c.levels[TIN] == 0);
         if level != MISSING && identified && total - w >= LOO_BITS {
             out[f] = Some(level);
         }
@@ -346,12 +349,13 @@ fn levels_for_m(model: &Model, cands: &Compared) -> [Option<u8>; 5] {
 
 /// Each field's weight for one comparison, and whether u was adjusted (an exactly agreeing
 /// name's term frequency).
-fn field_weights(model: &Model, c: &Comparison) -> [(f64, Option<&'static str>); 5] {
-    let mut out = [(0.0, None); 5];
+fn field_weights(model: &Model, c: &Comparison) -> [(f64, Option<&'static str>); FIELDS.len()] {
+    let mut out = [(0.0, None); FIELDS.len()];
     for (f, &level) in c.levels.iter().enumerate() {
         let u_instead = match (f, level) {
-            (0, 0) => c.tf.given,
-            (1, 0 | 1) => c.tf.family,
+            (GIVEN, 0) => c.tf.given,
+            (FAMILY, 0 | 1) => c.tf.family,
+            (MIDDLE, 0) => c.tf.middle,
             _ => None,
         };
         out[f] = (
@@ -448,7 +452,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
     let runner_up = order.get(1).map(|&i| scored(i));
     let levels = order
         .first()
-        .map_or([MISSING; 5], |&i| compared[i].1.levels);
+        .map_or([MISSING; FIELDS.len()], |&i| compared[i].1.levels);
     let candidates = compared.len();
     let t = &model.thresholds;
     let (outcome, reason) = match &best {
@@ -470,7 +474,7 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
                 })
             } else if !names_agree(&levels) {
                 Some(Reason::NameNotInAgreement)
-            } else if subject.tin.is_some() && levels[4] != 0 {
+            } else if subject.tin.is_some() && levels[TIN] != 0 {
                 Some(Reason::TinNotInAgreement)
             } else if !corroborated(&levels) {
                 Some(Reason::NotCorroborated)
@@ -501,8 +505,8 @@ pub fn decide(model: &Model, index: &Index, subject: &Prepared, compared: &Compa
 /// is read from it) at least weakly, and the given name at least weakly or left out. A
 /// different name is never matched automatically, however strong the rest: a relative at
 /// the same address differs exactly there.
-pub fn names_agree(levels: &[u8; 5]) -> bool {
-    let [given, family, ..] = *levels;
+pub fn names_agree(levels: &Vector) -> bool {
+    let (given, family) = (levels[GIVEN], levels[FAMILY]);
     family <= 3 && (given <= 3 || given == MISSING)
 }
 
@@ -513,8 +517,8 @@ pub fn names_agree(levels: &[u8; 5]) -> bool {
 /// neither date of birth nor TIN in disagreement. Names and addresses are shared within
 /// families (a son named for his father who never filed lives at the same address), so
 /// without a date of birth or TIN nothing is released automatically (rules 18, 19).
-pub fn corroborated(levels: &[u8; 5]) -> bool {
-    let [given, _, dob, address, tin] = *levels;
+pub fn corroborated(levels: &Vector) -> bool {
+    let (given, dob, address, tin) = (levels[GIVEN], levels[DOB], levels[ADDRESS], levels[TIN]);
     if tin == 0 {
         return true;
     }
@@ -526,8 +530,8 @@ pub fn corroborated(levels: &[u8; 5]) -> bool {
 /// The minimum identifier set below which a person is not asked to review (as SAVE and
 /// CBSV refuse to answer below theirs): some agreement on a name, and on at least one of
 /// date of birth, address (same ZIP or better) or TIN. Name agreement alone is `no_match`.
-pub fn reviewable(levels: &[u8; 5]) -> bool {
-    let [given, family, dob, address, tin] = *levels;
+pub fn reviewable(levels: &Vector) -> bool {
+    let [given, family, dob, address, tin, _] = *levels;
     let name = given <= 3 || family <= 3;
     let other = dob <= 3 || address <= 2 || tin <= 1;
     name && other

@@ -11,15 +11,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{FIELDS, LEVELS, MISSING};
-
-/// Positions of the given name, the date of birth and the TIN in the comparison vector.
-const GIVEN: usize = 0;
-const DOB: usize = 2;
-const TIN: usize = 4;
+pub use crate::compare::Vector;
+use crate::compare::{DOB, FIELDS, GIVEN, LEVELS, MIDDLE, MISSING, TIN};
 
 /// The format version this build reads and writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Pseudo-pairs, agreeing as strangers do, added to the relatives' observed pairs: with few
 /// households in the extract, a relative looks like a stranger on given name and date of
@@ -79,11 +75,11 @@ pub struct TfProvenance {
 /// The third class of the posterior, beside "this taxpayer" and "nobody in the extract":
 /// *a relative who lives with this taxpayer and is not in the extract* — a twin, a son named
 /// for his father, a sibling who never filed. Such a person agrees with the taxpayer on
-/// family name and address exactly as the taxpayer would, so only the given name, the date
-/// of birth and the TIN tell them apart; how relatives agree on the first two is learnt from
-/// taxpayers who file from one address under one family name, jointly, because the two are
-/// far from independent at home (twins share a birthday and differ in name, a junior shares
-/// the name and differs in birthday).
+/// family name and address exactly as the taxpayer would, so only the given and middle
+/// names, the date of birth and the TIN tell them apart; how relatives agree on the first
+/// three is learnt from taxpayers who file from one address under one family name, jointly,
+/// because they are far from independent at home (twins share a birthday and differ in
+/// name, a junior shares both names and differs in birthday).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Household {
     /// Prior probability that a subject is such a relative of someone in the extract, shared
@@ -92,15 +88,26 @@ pub struct Household {
     /// P(given-name level, date-of-birth level | two relatives living together): one row per
     /// given-name level, one column per date-of-birth level (levels as in `fields`).
     pub given_dob: Vec<Vec<f64>>,
+    /// P(given-name level, middle-name level | two relatives living together who both write
+    /// a middle name): one row per given-name level, one column per middle-name level. A
+    /// son named for his father shares both names; a mother and daughter of one given name
+    /// rarely share the middle one. (Absent from files of format version 2, which are
+    /// refused by version.)
+    #[serde(default)]
+    pub given_middle: Vec<Vec<f64>>,
 }
 
 impl Default for Household {
     /// A starting point for training: one subject in ten, agreement levels all alike.
     fn default() -> Household {
-        let cells = (LEVELS[GIVEN].len() * LEVELS[DOB].len()) as f64;
+        let alike = |columns: usize| {
+            let cells = (LEVELS[GIVEN].len() * LEVELS[columns].len()) as f64;
+            vec![vec![1.0 / cells; LEVELS[columns].len()]; LEVELS[GIVEN].len()]
+        };
         Household {
             share: 0.1,
-            given_dob: vec![vec![1.0 / cells; LEVELS[DOB].len()]; LEVELS[GIVEN].len()],
+            given_dob: alike(DOB),
+            given_middle: alike(MIDDLE),
         }
     }
 }
@@ -144,7 +151,7 @@ pub fn posteriors(log2_odds: &[f64]) -> Vec<f64> {
 pub enum ModelError {
     /// The format version is not one this build reads.
     #[error(
-        "model format version {0} is not supported (this build reads version 2; `crosscheck train` writes one)"
+        "model format version {0} is not supported (this build reads version {VERSION}; `crosscheck train` writes one)"
     )]
     Version(u32),
     /// Fields or levels differ from this build's comparisons.
@@ -164,9 +171,6 @@ pub enum ModelError {
         what: String,
     },
 }
-
-/// A comparison vector: one level per field, [`MISSING`] where not comparable.
-pub type Vector = [u8; 5];
 
 impl Model {
     /// A starting point for training: m favours agreement, u disagreement.
@@ -242,39 +246,73 @@ impl Model {
         (1.0 - self.lambda - self.household.share).max(1e-9)
     }
 
-    /// Sets the relatives' joint agreement on given name and date of birth from pairs of
-    /// relatives living together (`[given level, date-of-birth level]` per pair, both
-    /// present), smoothed towards strangers' agreement ([`RELATIVE_PSEUDO_PAIRS`]).
-    pub fn set_household(&mut self, pairs: &[[u8; 2]]) {
-        let n = pairs.len() as f64 + RELATIVE_PSEUDO_PAIRS;
-        let (given, dob) = (&self.fields[GIVEN].levels, &self.fields[DOB].levels);
-        let mut table: Vec<Vec<f64>> = given
-            .iter()
-            .map(|g| {
-                dob.iter()
-                    .map(|d| RELATIVE_PSEUDO_PAIRS * g.u * d.u / n)
-                    .collect()
-            })
-            .collect();
-        for &[g, d] in pairs {
-            table[g as usize][d as usize] += 1.0 / n;
-        }
-        self.household.given_dob = table;
+    /// Sets how relatives living together agree from pairs of them (`[given level, middle
+    /// level, date-of-birth level]` per pair; given name and date of birth present, the
+    /// middle name [`MISSING`] when either has none): the given-name × date-of-birth table
+    /// from every pair, the given-name × middle-name table from the pairs with both middle
+    /// names. Each is smoothed towards strangers' agreement ([`RELATIVE_PSEUDO_PAIRS`]).
+    pub fn set_household(&mut self, pairs: &[[u8; 3]]) {
+        let table = |columns: usize, pairs: &mut dyn Iterator<Item = (u8, u8)>| {
+            let (given, other) = (&self.fields[GIVEN].levels, &self.fields[columns].levels);
+            let mut counts = vec![vec![0u64; other.len()]; given.len()];
+            let mut n = RELATIVE_PSEUDO_PAIRS;
+            for (g, o) in pairs {
+                counts[g as usize][o as usize] += 1;
+                n += 1.0;
+            }
+            given
+                .iter()
+                .zip(counts)
+                .map(|(g, row)| {
+                    other
+                        .iter()
+                        .zip(row)
+                        .map(|(o, c)| (c as f64 + RELATIVE_PSEUDO_PAIRS * g.u * o.u) / n)
+                        .collect()
+                })
+                .collect::<Vec<Vec<f64>>>()
+        };
+        let given_dob = table(DOB, &mut pairs.iter().map(|&[g, _, d]| (g, d)));
+        let given_middle = table(
+            MIDDLE,
+            &mut pairs
+                .iter()
+                .filter(|p| p[1] != MISSING)
+                .map(|&[g, m, _]| (g, m)),
+        );
+        self.household.given_dob = given_dob;
+        self.household.given_middle = given_middle;
     }
 
-    /// log2 of how much likelier a comparison's given name, date of birth and TIN are from a
-    /// relative living with the taxpayer than from the taxpayer (priors not included): the
-    /// relative agrees on family name and address as the taxpayer would, on given name and
-    /// date of birth as relatives do, and on the TIN as a stranger does (it is their own).
+    /// log2 of how much likelier a comparison's given name, middle name, date of birth and
+    /// TIN are from a relative living with the taxpayer than from the taxpayer (priors not
+    /// included): the relative agrees on family name and address as the taxpayer would, on
+    /// given name, middle name and date of birth as relatives do, and on the TIN as a
+    /// stranger does (it is their own). The middle name is taken to depend on the date of
+    /// birth only through the given name.
     pub fn relative_evidence(&self, levels: &Vector) -> f64 {
-        let (g, d) = (levels[GIVEN], levels[DOB]);
-        let h = &self.household.given_dob;
-        let joint: f64 = match (g, d) {
-            (MISSING, MISSING) => 1.0,
-            (MISSING, d) => h.iter().map(|row| row[d as usize]).sum(),
-            (g, MISSING) => h[g as usize].iter().sum(),
-            (g, d) => h[g as usize][d as usize],
+        let (g, mid, d) = (levels[GIVEN], levels[MIDDLE], levels[DOB]);
+        let h = &self.household;
+        // P(column level | given level) from a joint table; the column's marginal when the
+        // given name is missing; 1 when the column is.
+        let conditional = |table: &[Vec<f64>], column: u8| -> f64 {
+            if column == MISSING {
+                return 1.0;
+            }
+            let column = column as usize;
+            if g == MISSING {
+                table.iter().map(|row| row[column]).sum()
+            } else {
+                let row = &table[g as usize];
+                row[column] / row.iter().sum::<f64>()
+            }
         };
+        let given: f64 = if g == MISSING {
+            1.0
+        } else {
+            h.given_dob[g as usize].iter().sum()
+        };
+        let joint = given * conditional(&h.given_dob, d) * conditional(&h.given_middle, mid);
         let m = |f: usize, l: u8| {
             if l == MISSING {
                 1.0
@@ -282,7 +320,8 @@ impl Model {
                 self.fields[f].levels[l as usize].m
             }
         };
-        (joint.max(1e-12) / (m(GIVEN, g) * m(DOB, d))).log2() - self.weight(TIN, levels[TIN], None)
+        (joint.max(1e-12) / (m(GIVEN, g) * m(DOB, d) * m(MIDDLE, mid))).log2()
+            - self.weight(TIN, levels[TIN], None)
     }
 
     /// Sets u from level counts observed on random pairs (Laplace-smoothed).
@@ -333,16 +372,20 @@ impl Model {
                 what: "lambda + household.share (below 1)".into(),
             });
         }
-        let (rows, columns) = (LEVELS[GIVEN].len(), LEVELS[DOB].len());
-        let h = &self.household.given_dob;
-        if h.len() != rows || h.iter().any(|row| row.len() != columns) {
-            return Err(ModelError::Probability {
-                what: format!("household.given_dob ({rows} rows of {columns})"),
-            });
-        }
-        for (g, row) in h.iter().enumerate() {
-            for (d, &p) in row.iter().enumerate() {
-                probability(format!("household.given_dob[{g}][{d}]"), p)?;
+        for (name, h, columns) in [
+            ("given_dob", &self.household.given_dob, DOB),
+            ("given_middle", &self.household.given_middle, MIDDLE),
+        ] {
+            let (rows, columns) = (LEVELS[GIVEN].len(), LEVELS[columns].len());
+            if h.len() != rows || h.iter().any(|row| row.len() != columns) {
+                return Err(ModelError::Probability {
+                    what: format!("household.{name} ({rows} rows of {columns})"),
+                });
+            }
+            for (g, row) in h.iter().enumerate() {
+                for (c, &p) in row.iter().enumerate() {
+                    probability(format!("household.{name}[{g}][{c}]"), p)?;
+                }
             }
         }
         let t = &self.thresholds;
@@ -550,28 +593,30 @@ mod tests {
 
     #[test]
     fn em_recovers_known_m_and_u() {
-        // Known parameters: five fields, as in the real model.
-        let truth_m: [&[f64]; 5] = [
+        // Known parameters: six fields, as in the real model.
+        let truth_m: [&[f64]; FIELDS.len()] = [
             &[0.80, 0.08, 0.05, 0.04, 0.03],
             &[0.75, 0.12, 0.06, 0.04, 0.03],
             &[0.85, 0.04, 0.04, 0.03, 0.04],
             &[0.60, 0.10, 0.10, 0.10, 0.10],
             &[0.90, 0.05, 0.05],
+            &[0.55, 0.05, 0.30, 0.10],
         ];
-        let truth_u: [&[f64]; 5] = [
+        let truth_u: [&[f64]; FIELDS.len()] = [
             &[0.02, 0.01, 0.03, 0.10, 0.84],
             &[0.30, 0.10, 0.05, 0.10, 0.45],
             &[0.002, 0.001, 0.01, 0.05, 0.937],
             &[0.05, 0.03, 0.20, 0.30, 0.42],
             &[0.001, 0.004, 0.995],
+            &[0.02, 0.01, 0.07, 0.90],
         ];
         let lambda = 0.2;
         let mut rng = Lcg(7);
         let mut patterns: BTreeMap<Vector, u64> = BTreeMap::new();
         for _ in 0..400_000 {
             let is_match = rng.next_f64() < lambda;
-            let mut v = [0u8; 5];
-            for f in 0..5 {
+            let mut v = [0u8; FIELDS.len()];
+            for f in 0..FIELDS.len() {
                 v[f] = draw(&mut rng, if is_match { truth_m[f] } else { truth_u[f] });
             }
             *patterns.entry(v).or_default() += 1;
@@ -584,7 +629,7 @@ mod tests {
             "lambda {}",
             model.lambda
         );
-        for f in 0..5 {
+        for f in 0..FIELDS.len() {
             for (l, level) in model.fields[f].levels.iter().enumerate() {
                 assert!(
                     (level.m - truth_m[f][l]).abs() <= 0.02,
@@ -644,32 +689,60 @@ mod tests {
     fn relatives_are_told_from_the_taxpayer_by_given_name_and_birth_date_jointly() {
         let mut model = Model::initial();
         // The taxpayer's own records: names and birth dates agree, rarely differ.
-        model.fields[0].levels[0].m = 0.9;
-        model.fields[0].levels[4].m = 0.01;
-        model.fields[2].levels[0].m = 0.9;
-        model.fields[4].levels[0].u = 1e-6;
-        // Twins (name differs, birthday agrees), juniors (the reverse), the rest.
-        let mut pairs = vec![[4, 0]; 30];
-        pairs.extend(vec![[0, 4]; 50]);
-        pairs.extend(vec![[4, 4]; 920]);
+        model.fields[GIVEN].levels[0].m = 0.9;
+        model.fields[GIVEN].levels[4].m = 0.01;
+        model.fields[DOB].levels[0].m = 0.9;
+        model.fields[TIN].levels[0].u = 1e-6;
+        // Twins (name differs, birthday agrees), juniors (the reverse), the rest; middle
+        // names not written.
+        let mut pairs = vec![[4, MISSING, 0]; 30];
+        pairs.extend(vec![[0, MISSING, 4]; 50]);
+        pairs.extend(vec![[4, MISSING, 4]; 920]);
         model.set_household(&pairs);
         let total: f64 = model.household.given_dob.iter().flatten().sum();
         assert!((total - 1.0).abs() < 1e-9, "{total}");
+        let v = |given, dob, tin| [given, 0, dob, 0, tin, MISSING];
         // A different given name on the right birthday is likelier from a twin.
-        assert!(model.relative_evidence(&[4, 1, 0, 0, MISSING]) > 0.0);
+        assert!(model.relative_evidence(&v(4, 0, MISSING)) > 0.0);
         // Name and birthday both exact: never seen at home, far likelier the taxpayer,
         // although each alone is common there.
-        assert!(model.relative_evidence(&[0, 0, 0, 0, MISSING]) < -10.0);
+        assert!(model.relative_evidence(&v(0, 0, MISSING)) < -10.0);
         // The taxpayer's own TIN rules a relative out.
         assert!(
-            model.relative_evidence(&[4, 1, 0, 0, 0])
-                < model.relative_evidence(&[4, 1, 0, 0, MISSING]) - 5.0
+            model.relative_evidence(&v(4, 0, 0)) < model.relative_evidence(&v(4, 0, MISSING)) - 5.0
         );
         // Without given name and date of birth only the TIN speaks.
-        assert_eq!(
-            model.relative_evidence(&[MISSING, 0, MISSING, 0, MISSING]),
-            0.0
+        assert_eq!(model.relative_evidence(&v(MISSING, MISSING, MISSING)), 0.0);
+    }
+
+    #[test]
+    fn a_middle_name_tells_a_junior_from_a_mother_and_daughter_of_one_given_name() {
+        let mut model = Model::initial();
+        model.fields[GIVEN].levels[0].m = 0.9;
+        model.fields[MIDDLE].levels[0].m = 0.8;
+        model.fields[MIDDLE].levels[3].m = 0.02;
+        // At home, relatives of one given name are juniors (both names shared) or mothers
+        // and daughters (middle names differ), in equal numbers; relatives of different
+        // given names rarely share a middle name.
+        let mut pairs = vec![[0, 0, 4]; 20];
+        pairs.extend(vec![[0, 3, 4]; 20]);
+        pairs.extend(vec![[4, 3, 4]; 900]);
+        pairs.extend(vec![[4, 0, 4]; 10]);
+        model.set_household(&pairs);
+        let total: f64 = model.household.given_middle.iter().flatten().sum();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        let with_middle = |middle| model.relative_evidence(&[0, 0, MISSING, 0, MISSING, middle]);
+        let unknown = with_middle(MISSING);
+        // A different middle name under the same given name: a relative, far likelier than
+        // the taxpayer who writes hers the same way every year.
+        assert!(
+            with_middle(3) > unknown + 3.0,
+            "{} vs {unknown}",
+            with_middle(3)
         );
+        // The same middle name: a junior is still possible, but less so than unknown.
+        assert!(with_middle(0) < unknown, "{} vs {unknown}", with_middle(0));
+        assert!(with_middle(0) > -10.0, "a junior shares both names");
     }
 
     #[test]
@@ -679,7 +752,7 @@ mod tests {
         m.fields.pop();
         assert!(matches!(
             m.validate(),
-            Err(ModelError::Shape { index: 4, .. })
+            Err(ModelError::Shape { index: MIDDLE, .. })
         ));
         let mut m = Model::initial();
         m.fields[2].levels[1].name = "close".into();
@@ -699,8 +772,8 @@ mod tests {
         m.thresholds.review_probability = 0.9999;
         assert!(m.validate().is_err());
         let mut m = Model::initial();
-        m.version = 1;
-        assert_eq!(m.validate(), Err(ModelError::Version(1)));
+        m.version = 2;
+        assert_eq!(m.validate(), Err(ModelError::Version(2)));
     }
 
     #[test]
@@ -715,6 +788,8 @@ mod tests {
         assert!(refused(|m| drop(m.household.given_dob.pop())).contains("household.given_dob"));
         assert!(refused(|m| m.household.given_dob[2].push(0.1)).contains("household.given_dob"));
         assert!(refused(|m| m.household.given_dob[1][3] = f64::NAN).contains("given_dob[1][3]"));
+        assert!(refused(|m| m.household.given_middle.clear()).contains("household.given_middle"));
+        assert!(refused(|m| m.household.given_middle[4][3] = 0.0).contains("given_middle[4][3]"));
     }
 
     #[test]

@@ -415,7 +415,7 @@ fn every_decision_carries_its_evidence() {
         ),
     );
     let best = d.best.unwrap();
-    assert_eq!(best.evidence.len(), 5);
+    assert_eq!(best.evidence.len(), 6);
     let s = link::evidence_string(&best);
     assert!(
         s.starts_with("given=exact:+") && s.contains("dob=exact:+"),
