@@ -12,6 +12,13 @@ use crate::places::{CITIES, DIRECTIONALS, STREETS, SUFFIXES, UNIT_DESIGNATORS};
 use crate::rates::{self, Rates};
 use crate::typo;
 
+/// Fewest months between the births of two siblings who are not twins.
+const SIBLING_MONTHS: i32 = 10;
+
+/// Draws tried for a sibling's birth date or given name before the household is left without
+/// that child (a large family in a short span of years may not fit).
+const REDRAWS: usize = 16;
+
 /// How a person with two surnames writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SurnameStyle {
@@ -623,6 +630,11 @@ impl Population {
             .as_ref()
             .map_or(head_year, |p| p.dob.year().max(head_year));
         let mut previous: Option<Person> = None;
+        // Earlier children's birth dates and given names: siblings other than twins are born
+        // at least SIBLING_MONTHS apart, and no two siblings get one given name (a junior
+        // carries his father's, not a brother's).
+        let mut siblings: Vec<(Date, String)> = Vec::new();
+        let months = |d: &Date| i32::from(d.year()) * 12 + i32::from(d.month());
         for i in 0..remaining {
             let twin = previous.as_ref().filter(|_| rng.random_bool(r.twin_share));
             let female = rng.random_bool(0.5);
@@ -631,10 +643,19 @@ impl Population {
                 None => {
                     let lo = (youngest_parent + 18).min(last);
                     let hi = (youngest_parent + 42).min(last);
-                    {
+                    let apart = |dob: &Date| {
+                        siblings
+                            .iter()
+                            .all(|(d, _)| (months(d) - months(dob)).abs() >= SIBLING_MONTHS)
+                    };
+                    let found = (0..REDRAWS).find_map(|_| {
                         let year = rng.random_range(lo..=hi);
-                        drawer.date_in(rng, year)
-                    }
+                        Some(drawer.date_in(rng, year)).filter(apart)
+                    });
+                    // No room left for another child between the parents' ages and the
+                    // extract's last year: the household stays smaller.
+                    let Some(dob) = found else { break };
+                    dob
                 }
             };
             let surnames = match (origin, father, mother) {
@@ -654,14 +675,18 @@ impl Population {
             } else {
                 drawer.given(rng, origin, female)
             };
-            if let Some(t) = twin {
-                for _ in 0..4 {
-                    if given != t.given {
-                        break;
-                    }
+            if !junior {
+                let named_apart = |given: &String| siblings.iter().all(|(_, g)| g != given);
+                let mut tries = 0;
+                while !named_apart(&given) && tries < REDRAWS {
                     given = drawer.given(rng, origin, female);
+                    tries += 1;
+                }
+                if !named_apart(&given) {
+                    break;
                 }
             }
+            siblings.push((dob, given.clone()));
             // Adult children sometimes leave home.
             let mut addresses = hist.clone();
             let adult_year = dob.year() + 18;

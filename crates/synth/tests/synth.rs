@@ -175,6 +175,46 @@ fn the_population_has_the_hard_cases() {
     assert!(movers > 2_000, "{movers}");
 }
 
+#[test]
+fn siblings_other_than_twins_are_born_apart_and_no_two_share_a_given_name() {
+    let data = generate(&config(20_000, 10, 11));
+    let people = &data.population.people;
+    let months = |p: &crosscheck_synth::population::Person| {
+        i32::from(p.dob.year()) * 12 + i32::from(p.dob.month())
+    };
+    let (mut pairs, mut twins) = (0, 0);
+    // Everyone is listed household by household, the householder first; the children are
+    // the members born at least 18 years after the householder.
+    for household in people.chunk_by(|a, b| a.household == b.household) {
+        let head = household[0].dob.year();
+        let children: Vec<_> = household
+            .iter()
+            .filter(|p| p.dob.year() >= head + 18)
+            .collect();
+        for (i, a) in children.iter().enumerate() {
+            for b in &children[i + 1..] {
+                pairs += 1;
+                assert_ne!(a.given, b.given, "siblings of one given name");
+                if a.dob == b.dob {
+                    twins += 1;
+                } else {
+                    let apart = (months(a) - months(b)).abs();
+                    assert!(
+                        apart >= 10,
+                        "siblings {} and {} born {apart} months apart",
+                        a.dob,
+                        b.dob
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        pairs > 1_000 && twins > 20,
+        "{pairs} sibling pairs, {twins} twins"
+    );
+}
+
 /// Counts a distortion over the subjects it applies to.
 fn rate(hits: usize, applicable: usize) -> f64 {
     assert!(
