@@ -629,17 +629,22 @@ impl Index {
     }
 
     /// Pairs of different taxpayers whose most recent returns give one delivery address
-    /// (house number, street and ZIP), at most `per_address` per address, in taxpayer order
-    /// (deterministic): the households from which relatives' agreement on given name and
-    /// date of birth is learnt. Callers keep the pairs whose family names agree.
+    /// (house number, street, unit and ZIP: one home, not one apartment building), at most
+    /// `per_address` per address, in taxpayer order (deterministic): the households from
+    /// which relatives' agreement on given name, middle name and date of birth is learnt.
+    /// Callers keep the pairs whose family names agree.
     pub fn co_resident_pairs(&self, per_address: usize) -> Vec<(u32, u32)> {
-        let mut by_address: HashMap<(&str, &str, &str), Vec<u32>> = HashMap::default();
+        type Home<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+        let mut by_address: HashMap<Home, Vec<u32>> = HashMap::default();
         for (i, t) in self.taxpayers.iter().enumerate() {
             let Some((_, a)) = t.addresses.last() else {
                 continue;
             };
             if let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip) {
-                by_address.entry((n, s, z)).or_default().push(i as u32);
+                by_address
+                    .entry((n, s, a.unit.as_deref(), z))
+                    .or_default()
+                    .push(i as u32);
             }
         }
         let mut groups: Vec<Vec<u32>> = by_address.into_values().filter(|g| g.len() > 1).collect();
@@ -899,6 +904,44 @@ mod tests {
             zip: street.map(|_| "78701".into()),
             ..Subject::default()
         })
+    }
+
+    /// Co-residents are people of one home: one apartment of a building, not the building.
+    #[test]
+    fn co_residents_share_a_unit_not_only_a_building() {
+        let in_unit = |tin: u32, given: &str, unit: Option<&str>| TaxReturn {
+            unit: unit.map(Into::into),
+            ..ret(tin, given, "OKAFOR", "1980-01-01", "40 ELM ST", "78701")
+        };
+        let index = Index::build(&[
+            in_unit(1, "CHIDI", Some("APT 1")),
+            in_unit(2, "NGOZI", Some("UNIT 1")),
+            in_unit(3, "EMEKA", Some("APT 2")),
+            in_unit(4, "ADA", None),
+            in_unit(5, "OBI", None),
+        ]);
+        let names = |pairs: Vec<(u32, u32)>| -> Vec<[String; 2]> {
+            let given = |i: u32| {
+                index.taxpayers[i as usize].names[0]
+                    .given()
+                    .unwrap()
+                    .to_string()
+            };
+            let mut named: Vec<[String; 2]> = pairs
+                .into_iter()
+                .map(|(a, b)| {
+                    let mut p = [given(a), given(b)];
+                    p.sort();
+                    p
+                })
+                .collect();
+            named.sort();
+            named
+        };
+        assert_eq!(
+            names(index.co_resident_pairs(10)),
+            [["ADA", "OBI"], ["CHIDI", "NGOZI"]].map(|p| p.map(String::from))
+        );
     }
 
     /// One person who filed under an ITIN and later under an SSN is one taxpayer, also when a
