@@ -138,7 +138,10 @@ fn load(inputs: &Inputs, command: &str) -> Result<Prepared> {
     let index = builder.finish();
     spin.finish_and_clear();
     let built = started.elapsed();
-    let prepared: Vec<_> = subjects.iter().map(prepare).collect();
+    let prepared: Vec<_> = {
+        use rayon::prelude::*;
+        subjects.par_iter().map(prepare).collect()
+    };
     let pb = crate::bar(prepared.len() as u64, "comparing");
     let done = AtomicUsize::new(0);
     let compared = link::compare_all(&index, &prepared, &|n| {

@@ -635,23 +635,33 @@ impl Index {
     /// Callers keep the pairs whose family names agree.
     pub fn co_resident_pairs(&self, per_address: usize) -> Vec<(u32, u32)> {
         type Home<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
-        let mut by_address: HashMap<Home, Vec<u32>> = HashMap::default();
-        for (i, t) in self.taxpayers.iter().enumerate() {
-            let Some((_, a)) = t.addresses.last() else {
-                continue;
-            };
-            if let (Some(n), Some(s), Some(z)) = (&a.number, &a.street, &a.zip) {
-                by_address
-                    .entry((n, s, a.unit.as_deref(), z))
-                    .or_default()
-                    .push(i as u32);
-            }
-        }
-        let mut groups: Vec<Vec<u32>> = by_address.into_values().filter(|g| g.len() > 1).collect();
-        groups.sort_unstable_by_key(|g| g[0]);
+        // (hash of the home, home, taxpayer), sorted on every core: one run per home, its
+        // taxpayers ascending.
+        let mut homes: Vec<(u64, Home, u32)> = self
+            .taxpayers
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let (_, a) = t.addresses.last()?;
+                let home: Home = (
+                    a.number.as_deref()?,
+                    a.street.as_deref()?,
+                    a.unit.as_deref(),
+                    a.zip.as_deref()?,
+                );
+                use std::hash::BuildHasher;
+                Some((rustc_hash::FxBuildHasher.hash_one(home), home, i as u32))
+            })
+            .collect();
+        homes.par_sort_unstable();
+        let mut groups: Vec<&[(u64, Home, u32)]> = homes
+            .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+            .filter(|g| g.len() > 1)
+            .collect();
+        groups.sort_unstable_by_key(|g| g[0].2);
         let mut pairs = Vec::new();
         for g in &groups {
-            let all = (0..g.len()).flat_map(|i| (i + 1..g.len()).map(move |j| (g[i], g[j])));
+            let all = (0..g.len()).flat_map(|i| (i + 1..g.len()).map(move |j| (g[i].2, g[j].2)));
             pairs.extend(all.take(per_address));
         }
         pairs

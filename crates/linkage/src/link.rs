@@ -268,7 +268,7 @@ pub fn train(index: &Index, subjects: &[Prepared], compared: &[Compared], seed: 
         .training
         .insert("relative_pairs".into(), relatives.len() as f64);
     let weights: Vec<Vec<(f64, f64)>> = compared
-        .iter()
+        .par_iter()
         .map(|cands| {
             cands
                 .iter()
