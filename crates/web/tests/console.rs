@@ -535,7 +535,9 @@ async fn a_reviewer_cannot_open_another_reviewers_items() {
         .await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
     let q = app.get("/console/queue", Some(&s.cookie)).await;
-    assert!(!q.body.contains(&theirs[0]));
+    // The exact link: `rq-….1` is a prefix of this reviewer's own `rq-….10`.
+    assert!(!q.body.contains(&format!("/console/items/{}\"", theirs[0])));
+    assert!(q.body.contains(&format!("/console/items/{}\"", mine[0])));
 }
 
 #[tokio::test]
