@@ -149,19 +149,29 @@ fn jw(a: &str, b: &str) -> f64 {
 /// goes by their middle name writes their first name as the middle, as its initial, or not
 /// at all — never a third name: `JUAN PEDRO` is not `RICARDO JUAN` going by `JUAN` but
 /// rather a brother named for `RICARDO`'s middle name, and twins share everything else.
-fn goes_by_middle(a: &Name, b: &Name) -> bool {
+/// `a_middle` is the name whose middle name is `a`'s: `a` itself, or — when `a` is one of a
+/// taxpayer's names written without one — another of that taxpayer's names that has one
+/// (`MARIA` who writes `MARIA YOLANDA` on other returns is not `BLANCA MARIA`).
+fn goes_by_middle(a: &Name, a_middle: &Name, b: &Name) -> bool {
     let Some(ag) = a.given() else { return false };
     let used = b.middle().is_some_and(|m| m == ag && m.len() > 1)
         || intersects(b.middle_groups(), a.given_groups());
-    used && match (a.middle(), b.given()) {
+    used && match (a_middle.middle(), b.given()) {
         (Some(am), Some(bg)) => {
             am == bg
                 || b.given_first() == Some(am)
                 || (am.len() == 1 && bg.starts_with(&**am))
-                || intersects(a.middle_groups(), b.given_groups())
+                || intersects(a_middle.middle_groups(), b.given_groups())
         }
         _ => true,
     }
+}
+
+/// Whether one of a subject's name `s` and a taxpayer's name `c` goes by the other's middle
+/// name; `c_middle` is the taxpayer's name that holds `c`'s middle name (see
+/// [`goes_by_middle`]).
+fn either_goes_by_middle(s: &Name, c: &Name, c_middle: &Name) -> bool {
+    goes_by_middle(s, s, c) || goes_by_middle(c, c_middle, s)
 }
 
 /// How two middle names agree: `exact` when both are written in full and are one name (or
@@ -197,11 +207,13 @@ fn middle_level<'a>(s: &Name, c: &'a Name) -> (u8, Option<&'a str>) {
 /// romanisation, a middle name used as given) or within a typo (Jaro–Winkler ≥ 0.92, or one
 /// edit apart).
 pub fn given_close(a: &Name, b: &Name) -> bool {
-    given_level(a, b).0 <= 2
+    given_level(a, b, b).0 <= 2
         || matches!((a.given(), b.given()), (Some(x), Some(y)) if one_edit_apart(x, y))
 }
 
-fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
+/// The given-name level of a subject's name `s` against a taxpayer's name `c`, whose middle
+/// name is that of `c_middle` (see [`goes_by_middle`]).
+fn given_level<'a>(s: &'a Name, c: &'a Name, c_middle: &Name) -> (u8, Option<&'a str>) {
     let (Some(sg), Some(cg)) = (s.given(), c.given()) else {
         return (MISSING, None);
     };
@@ -210,7 +222,7 @@ fn given_level<'a>(s: &'a Name, c: &'a Name) -> (u8, Option<&'a str>) {
     }
     let firsts = (s.given_first(), c.given_first());
     let first_equal = matches!(firsts, (Some(a), Some(b)) if a == b && a.len() > 1);
-    let middle_used = goes_by_middle(s, c) || goes_by_middle(c, s);
+    let middle_used = either_goes_by_middle(s, c, c_middle);
     let equivalent = intersects(s.given_groups(), c.given_groups());
     if first_equal || middle_used || equivalent {
         return (1, None);
@@ -410,10 +422,10 @@ pub fn address_agreement(address: &Address, taxpayer: &impl Candidate) -> (u8, O
 fn middle_agreement<'a>(
     name: &Name,
     taxpayer: &'a impl Candidate,
-    read: Option<(u8, (&Name, &Name))>,
+    read: Option<(u8, (&Name, &Name, &Name))>,
 ) -> (u8, Option<&'a str>) {
-    if let Some((1, (s, c))) = read
-        && (goes_by_middle(s, c) || goes_by_middle(c, s))
+    if let Some((1, (s, c, c_middle))) = read
+        && either_goes_by_middle(s, c, c_middle)
     {
         return (MISSING, None);
     }
@@ -445,25 +457,34 @@ pub fn compare(
         Option<&'a str>,
         Option<&'a str>,
         bool,
-        (&'a Name, &'a Name),
+        (&'a Name, &'a Name, &'a Name),
     );
     let mut best: Option<Reading> = None;
     // Whether a reading that ranks at least `floor` could still beat the best so far (only
     // a strictly lower rank replaces it, so skipping the rest changes nothing).
     let beats = |best: &Option<Reading>, floor: u16| best.as_ref().is_none_or(|b| floor < b.0);
+    // A name written without a middle name has the one the taxpayer writes elsewhere.
+    let filed_middle = taxpayer
+        .names()
+        .iter()
+        .find(|n| n.middle().is_some_and(|m| m.len() > 1));
     'names: for c in taxpayer.names() {
+        let c_middle = match (c.middle(), filed_middle) {
+            (None, Some(filed)) => filed,
+            _ => c,
+        };
         for (s, is_swapped) in [(&subject.name, false), (&subject.swapped, true)] {
             if !beats(&best, rank(0, 0, is_swapped)) {
                 continue;
             }
-            let (g, gv) = given_level(s, c);
+            let (g, gv) = given_level(s, c, c_middle);
             if !beats(&best, rank(g, 0, is_swapped)) {
                 continue;
             }
             let (f, fv) = family_level(s, c);
             let r = rank(g, f, is_swapped);
             if beats(&best, r) {
-                best = Some((r, g, f, gv, fv, is_swapped, (s, c)));
+                best = Some((r, g, f, gv, fv, is_swapped, (s, c, c_middle)));
                 if r == 0 {
                     break 'names;
                 }
@@ -719,6 +740,27 @@ mod tests {
     }
 
     #[test]
+    fn a_middle_name_on_some_returns_is_the_taxpayers_middle_name_on_all() {
+        let n = |g: &str, m: Option<&str>| Name::new(Some(g), m, Some("Rodriguez"));
+        let filer = |names: Vec<Name>| T {
+            names,
+            dobs: vec![],
+            addresses: vec![],
+            tins: vec![],
+        };
+        let blanca = Prepared::new(n("Blanca", Some("Maria")), None, Address::default(), None);
+        // `MARIA` with no middle name could be `BLANCA MARIA` going by her middle name ...
+        let maria = filer(vec![n("Maria", None)]);
+        assert_eq!(compare(&blanca, &maria, &Shares).levels[GIVEN], 1);
+        // ... but not when she writes `MARIA YOLANDA` on other returns: that is her sister.
+        let yolanda = filer(vec![n("Maria", None), n("Maria", Some("Yolanda"))]);
+        assert_eq!(compare(&blanca, &yolanda, &Shares).levels[GIVEN], 4);
+        // Writing her first name as the middle one elsewhere keeps the reading.
+        let herself = filer(vec![n("Maria", None), n("Maria", Some("B"))]);
+        assert_eq!(compare(&blanca, &herself, &Shares).levels[GIVEN], 1);
+    }
+
+    #[test]
     fn variants_short_typos_and_middle_nicknames_still_agree() {
         let n = |g: &str, m: Option<&str>, f: &str| Name::new(Some(g), m, Some(f));
         // A romanisation variant of the surname.
@@ -741,8 +783,8 @@ mod tests {
         );
         // A nickname of the middle name used as the given name.
         let c = n("MARIA", Some("PATRICIA"), "ESTRADA");
-        assert_eq!(given_level(&n("Trish", None, "Estrada"), &c).0, 1);
-        assert_eq!(given_level(&n("Tom", None, "Estrada"), &c).0, 4);
+        assert_eq!(given_level(&n("Trish", None, "Estrada"), &c, &c).0, 1);
+        assert_eq!(given_level(&n("Tom", None, "Estrada"), &c, &c).0, 4);
     }
 
     #[test]
@@ -758,9 +800,18 @@ mod tests {
     /// The best name reading by trying every one: (given level, family level, swapped).
     fn every_reading(s: &Prepared, t: &T) -> (u8, u8, bool) {
         let mut best: Option<(u16, u8, u8, bool)> = None;
+        let filed = t
+            .names
+            .iter()
+            .find(|n| n.middle().is_some_and(|m| m.len() > 1));
         for c in &t.names {
+            let c_middle = if c.middle().is_none() {
+                filed.unwrap_or(c)
+            } else {
+                c
+            };
             for (n, sw) in [(&s.name, false), (&s.swapped, true)] {
-                let (g, f) = (given_level(n, c).0, family_level(n, c).0);
+                let (g, f) = (given_level(n, c, c_middle).0, family_level(n, c).0);
                 let r = u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(sw);
                 if best.is_none_or(|b| r < b.0) {
                     best = Some((r, g, f, sw));
