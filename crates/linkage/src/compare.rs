@@ -180,7 +180,9 @@ fn either_goes_by_middle(s: &Name, c: &Name, c_middle: &Name) -> bool {
 /// `different`; [`MISSING`] when either has none. A middle name tells apart relatives who
 /// share a given name (a mother and daughter both `PATRICIA`), but not a son named for his
 /// father, who has his middle name too.
-/// With the level, the value both write when they write the same one.
+///
+/// With the level comes the value both write, when they write the same one (for its term
+/// frequency).
 fn middle_level<'a>(s: &Name, c: &'a Name) -> (u8, Option<&'a str>) {
     let (Some(sm), Some(cm)) = (s.middle(), c.middle()) else {
         return (MISSING, None);

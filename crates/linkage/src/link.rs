@@ -140,7 +140,7 @@ impl Reason {
                 "another taxpayer is almost as likely to be this person (twins who both file, a father and son of one name, a namesake)"
             }
             Reason::PossibleRelative => {
-                "a relative living with this taxpayer who is not in the tax data (a twin, a son named for his father) could be the person asked about: the given name and date of birth agree no better than a relative's would"
+                "a relative living with this taxpayer who is not in the tax data (a twin, a son named for his father) could be the person asked about: the given and middle names and the date of birth agree no better than a relative's would"
             }
             Reason::Uncertain => "the evidence falls short of the automatic-match threshold",
             Reason::NameNotInAgreement => {
