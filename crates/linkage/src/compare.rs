@@ -416,18 +416,37 @@ pub fn address_agreement(address: &Address, taxpayer: &impl Candidate) -> (u8, O
     (level, year)
 }
 
+/// One reading of a subject's name against one of a taxpayer's names.
+struct Reading<'a> {
+    /// Lower is better: the given and family levels, plus one when swapped.
+    rank: u16,
+    given: u8,
+    family: u8,
+    /// The exactly agreeing given and family values (for their term frequencies).
+    given_value: Option<&'a str>,
+    family_value: Option<&'a str>,
+    /// Whether the subject's given and family names were swapped.
+    swapped: bool,
+    /// The subject's name as read, the taxpayer's name, and the taxpayer's name that holds
+    /// its middle name (see [`goes_by_middle`]).
+    subject: &'a Name,
+    name: &'a Name,
+    middle_of: &'a Name,
+}
+
 /// The best middle-name level of `name` against every name the taxpayer filed under, given
-/// the given-name level and the names of the reading that won. When that reading agrees
-/// because one of the two goes by the other's middle name, the middle names are not
-/// compared: the evidence is already in the given name's level (`JUAN R` going by his
-/// middle name is `RICARDO JUAN`, whose middle name is not `R`).
+/// the reading of the names that won. When that reading agrees because one of the two goes
+/// by the other's middle name, the middle names are not compared: the evidence is already
+/// in the given name's level (`JUAN R` going by his middle name is `RICARDO JUAN`, whose
+/// middle name is not `R`).
 fn middle_agreement<'a>(
     name: &Name,
     taxpayer: &'a impl Candidate,
-    read: Option<(u8, (&Name, &Name, &Name))>,
+    read: Option<&Reading>,
 ) -> (u8, Option<&'a str>) {
-    if let Some((1, (s, c, c_middle))) = read
-        && either_goes_by_middle(s, c, c_middle)
+    if let Some(r) = read
+        && r.given == 1
+        && either_goes_by_middle(r.subject, r.name, r.middle_of)
     {
         return (MISSING, None);
     }
@@ -450,67 +469,65 @@ pub fn compare(
     let rank = |g: u8, f: u8, swapped: bool| {
         u16::from(g.min(5)) + u16::from(f.min(5)) + u16::from(swapped)
     };
-    /// (rank, given level, family level, exact given value, exact family value, swapped,
-    /// the subject's and the taxpayer's names read)
-    type Reading<'a> = (
-        u16,
-        u8,
-        u8,
-        Option<&'a str>,
-        Option<&'a str>,
-        bool,
-        (&'a Name, &'a Name, &'a Name),
-    );
     let mut best: Option<Reading> = None;
     // Whether a reading that ranks at least `floor` could still beat the best so far (only
     // a strictly lower rank replaces it, so skipping the rest changes nothing).
-    let beats = |best: &Option<Reading>, floor: u16| best.as_ref().is_none_or(|b| floor < b.0);
+    let beats = |best: &Option<Reading>, floor: u16| best.as_ref().is_none_or(|b| floor < b.rank);
     // A name written without a middle name has the one the taxpayer writes elsewhere.
     let filed_middle = taxpayer
         .names()
         .iter()
         .find(|n| n.middle().is_some_and(|m| m.len() > 1));
     'names: for c in taxpayer.names() {
-        let c_middle = match (c.middle(), filed_middle) {
+        let middle_of = match (c.middle(), filed_middle) {
             (None, Some(filed)) => filed,
             _ => c,
         };
-        for (s, is_swapped) in [(&subject.name, false), (&subject.swapped, true)] {
-            if !beats(&best, rank(0, 0, is_swapped)) {
+        for (s, swapped) in [(&subject.name, false), (&subject.swapped, true)] {
+            if !beats(&best, rank(0, 0, swapped)) {
                 continue;
             }
-            let (g, gv) = given_level(s, c, c_middle);
-            if !beats(&best, rank(g, 0, is_swapped)) {
+            let (given, given_value) = given_level(s, c, middle_of);
+            if !beats(&best, rank(given, 0, swapped)) {
                 continue;
             }
-            let (f, fv) = family_level(s, c);
-            let r = rank(g, f, is_swapped);
+            let (family, family_value) = family_level(s, c);
+            let r = rank(given, family, swapped);
             if beats(&best, r) {
-                best = Some((r, g, f, gv, fv, is_swapped, (s, c, c_middle)));
+                best = Some(Reading {
+                    rank: r,
+                    given,
+                    family,
+                    given_value,
+                    family_value,
+                    swapped,
+                    subject: s,
+                    name: c,
+                    middle_of,
+                });
                 if r == 0 {
                     break 'names;
                 }
             }
         }
     }
-    let (middle, middle_value) =
-        middle_agreement(&subject.name, taxpayer, best.as_ref().map(|b| (b.1, b.6)));
+    let (middle, middle_value) = middle_agreement(&subject.name, taxpayer, best.as_ref());
     let (given, family, tf, is_swapped) = match best {
-        Some((_, g, f, gv, fv, sw, _)) => (
-            g,
-            f,
+        Some(b) => (
+            b.given,
+            b.family,
             TermShares {
                 // With the family name agreeing too, the given name is worth its frequency
                 // among that family's bearers: names cluster by origin (`THAO` is rare
                 // overall, common among `NGUYEN`s).
-                given: gv.map(|g| match fv {
+                given: b.given_value.map(|g| match b.family_value {
                     Some(f) => frequencies.given_within_family(g, f),
                     None => frequencies.given(g),
                 }),
-                family: fv.map(|v| frequencies.family(v)),
+                family: b.family_value.map(|v| frequencies.family(v)),
                 middle: middle_value.map(|v| frequencies.middle(v)),
             },
-            sw,
+            b.swapped,
         ),
         None => (MISSING, MISSING, TermShares::default(), false),
     };

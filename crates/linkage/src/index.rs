@@ -916,6 +916,32 @@ mod tests {
         })
     }
 
+    /// A middle name's term frequency is its share among taxpayers who write one in full
+    /// (an initial is not a middle name to count), each counted once however often written.
+    #[test]
+    fn middle_names_are_counted_among_those_who_write_one() {
+        let with_middle = |tin: u32, middle: Option<&str>| TaxReturn {
+            middle_name: middle.map(Into::into),
+            ..ret(tin, "ANA", "LOPEZ", "1980-01-01", "1 ELM ST", "78701")
+        };
+        let mut returns: Vec<TaxReturn> = (1..=6).map(|t| with_middle(t, Some("MARIE"))).collect();
+        returns.push(TaxReturn {
+            tax_year: 2023,
+            ..with_middle(1, Some("MARIE"))
+        });
+        returns.push(with_middle(7, Some("ZENOBIA")));
+        returns.push(with_middle(8, Some("Z")));
+        returns.push(with_middle(9, None));
+        let index = Index::build(&returns);
+        assert_eq!(index.middle("MARIE"), 6.0 / 7.0);
+        assert_eq!(index.middle("ZENOBIA"), 1.0 / 7.0);
+        assert_eq!(
+            index.middle("NEVER"),
+            1.0 / 7.0,
+            "an unseen name counts as one"
+        );
+    }
+
     /// Co-residents are people of one home: one apartment of a building, not the building.
     #[test]
     fn co_residents_share_a_unit_not_only_a_building() {

@@ -531,8 +531,8 @@ pub fn corroborated(levels: &Vector) -> bool {
 /// CBSV refuse to answer below theirs): some agreement on a name, and on at least one of
 /// date of birth, address (same ZIP or better) or TIN. Name agreement alone is `no_match`.
 pub fn reviewable(levels: &Vector) -> bool {
-    let [given, family, dob, address, tin, _] = *levels;
-    let name = given <= 3 || family <= 3;
+    let name = levels[GIVEN] <= 3 || levels[FAMILY] <= 3;
+    let (dob, address, tin) = (levels[DOB], levels[ADDRESS], levels[TIN]);
     let other = dob <= 3 || address <= 2 || tin <= 1;
     name && other
 }
